@@ -1,0 +1,84 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace BatchNormAxis.Cli;
+
+/// <summary>Renders an <see cref="AxisResolution"/> for people (<see cref="ToText"/>) and for programs (<see cref="ToJson"/>).</summary>
+internal static class AxisExplanation
+{
+    /// <summary>One JSON object; the key set and order are part of the CLI's contract (docs/cli.md).</summary>
+    public static string ToJson(AxisResolution resolution)
+    {
+        JsonNode axis = resolution.Axis.IsList ? ToArray(resolution.Axis.Values) : JsonValue.Create(resolution.Axis.Values[0]);
+        JsonObject json = new()
+        {
+            ["shape"] = ToArray(resolution.Shape),
+            ["axis"] = axis,
+            ["kept_axes"] = ToArray(resolution.KeptAxes),
+            ["reduction_axes"] = ToArray(resolution.ReductionAxes),
+            ["param_shape"] = ToArray(resolution.ParameterShape),
+            ["broadcast_shape"] = ToArray(resolution.BroadcastShape),
+            ["reduction_count"] = resolution.ReductionCount,
+        };
+        return json.ToJsonString() + "\n";
+    }
+
+    public static string ToText(AxisResolution resolution)
+    {
+        string shape = Tuple(resolution.Shape);
+        string kept = List(resolution.KeptAxes);
+        string reduced = List(resolution.ReductionAxes);
+        string reductionCount = resolution.ReductionCount.ToString(CultureInfo.InvariantCulture);
+        string channelCount = resolution.ChannelCount.ToString(CultureInfo.InvariantCulture);
+
+        StringBuilder text = new();
+        text.AppendLine(CultureInfo.InvariantCulture, $"BatchNormalization(axis={resolution.Axis}) on input shape {shape}");
+        text.AppendLine();
+        Row(text, "kept axes", kept, $"one mean and variance per position along them: {channelCount} channel{(resolution.ChannelCount == 1 ? "" : "s")}");
+        Row(text, "reduction axes", reduced, resolution.ReductionAxes.IsEmpty
+            ? "nothing is reduced: every element is its own channel"
+            : "statistics are taken over these");
+        Row(text, "reduction count", reductionCount, "elements per channel");
+        Row(text, "parameter shape", Tuple(resolution.ParameterShape), "compact: the kept dimensions");
+        Row(text, "broadcast shape", Tuple(resolution.BroadcastShape), "full rank, 1 on every reduced axis");
+        Row(text, "Keras weights", Tuple(resolution.KerasWeightShape), resolution.KeptAxes.Length == 1
+            ? "gamma, beta, moving_mean, moving_variance (compact, one kept axis)"
+            : "tf.keras gives a list axis broadcast-shaped weights");
+        text.AppendLine();
+        text.AppendLine(KerasVersionNote(resolution));
+        text.AppendLine();
+        text.AppendLine("The same statistics with reduce-style APIs, which name the axes that disappear:");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  np.mean(x, axis={PythonTuple(resolution.ReductionAxes)}, keepdims=True)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  tf.nn.moments(x, axes={List(resolution.ReductionAxes)}, keepdims=True)");
+        return text.ToString();
+    }
+
+    private static string KerasVersionNote(AxisResolution resolution)
+    {
+        if (!resolution.Axis.IsList)
+        {
+            return $"Keras 3 and tf.keras 2 both accept axis={resolution.Axis}.";
+        }
+
+        if (resolution.KeptAxes.Length == 1)
+        {
+            return $"A list axis is tf.keras 2 only; Keras 3 needs the integer spelling axis={resolution.Axis.Values[0]}, which computes the same.";
+        }
+
+        return "A list axis is tf.keras 2 only: Keras 3 takes one integer (int(axis) raises TypeError) and cannot keep several axes.";
+    }
+
+    private static void Row(StringBuilder text, string label, string value, string explanation) =>
+        text.AppendLine(CultureInfo.InvariantCulture, $"  {label,-16} {value,-18} {explanation}");
+
+    private static string Tuple(ImmutableArray<int> values) => ShapeText.Tuple(values.AsSpan());
+
+    private static string List(ImmutableArray<int> values) => ShapeText.List(values.AsSpan());
+
+    /// <summary>NumPy's axis argument takes a tuple; <c>()</c> reduces nothing.</summary>
+    private static string PythonTuple(ImmutableArray<int> values) => ShapeText.Tuple(values.AsSpan());
+
+    private static JsonArray ToArray(ImmutableArray<int> values) => [.. values.Select(v => (JsonNode)JsonValue.Create(v))];
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+
+namespace BatchNormAxis.Cli;
+
+/// <summary>
+/// The <c>bnaxis</c> root command. Every failure the user can cause ends in one line on stderr and exit code 2;
+/// nothing the user can type produces a stack trace.
+/// </summary>
+internal static class BnaxisCommand
+{
+    private const string Description =
+        "BatchNormAxis: what Keras BatchNormalization(axis=...) computes.\n"
+        + "Exit codes: 0 success, 2 invalid command line or input, 70 internal error.";
+
+    /// <summary>Parses and runs a command line, writing to the given streams; returns the exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        RootCommand root = new(Description)
+        {
+            ExplainCommand.Create(output),
+        };
+
+        ParseResult parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            // System.CommandLine would print every error plus the help text and exit 1; we keep one line and 2.
+            string command = parseResult.CommandResult.Command == root ? "bnaxis" : $"bnaxis {parseResult.CommandResult.Command.Name}";
+            error.WriteLine($"bnaxis: {parseResult.Errors[0].Message} (see '{command} --help')");
+            return ExitCodes.UsageError;
+        }
+
+        try
+        {
+            return parseResult.Invoke(new InvocationConfiguration
+            {
+                Output = output,
+                Error = error,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (Exception exception) when (exception is BatchNormArgumentException or CommandLineValueException)
+        {
+            error.WriteLine($"bnaxis: {exception.Message}");
+            return ExitCodes.UsageError;
+        }
+#pragma warning disable CA1031 // The last line of defence: a bug must still end in one line, not a stack trace.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            error.WriteLine($"bnaxis: internal error ({exception.GetType().Name}: {exception.Message}); please report it with the command line you ran");
+            return ExitCodes.InternalError;
+        }
+    }
+}

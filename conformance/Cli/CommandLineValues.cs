@@ -1,0 +1,86 @@
+using System.Globalization;
+
+namespace BatchNormAxis.Cli;
+
+/// <summary>
+/// Parses the values users type for <c>--shape</c> and <c>--axis</c>. Both are comma-separated integers;
+/// Python-style brackets and parentheses are accepted, so a shape or axis can be pasted from Python.
+/// </summary>
+internal static class CommandLineValues
+{
+    /// <summary>
+    /// <c>8,32,32,3</c>, <c>(8, 32, 32, 3)</c> or <c>[8,32,32,3]</c>; <c>()</c> or an empty string is rank 0.
+    /// Negative dimensions parse and are rejected by the library with its own message.
+    /// </summary>
+    public static int[] ParseShape(string text)
+    {
+        string inner = StripBrackets(text.Trim());
+        if (inner.Length == 0)
+        {
+            return [];
+        }
+
+        // Python writes a rank-1 shape as (5,): allow that one trailing comma.
+        if (inner.EndsWith(',') && inner.IndexOf(',', StringComparison.Ordinal) == inner.Length - 1)
+        {
+            inner = inner[..^1];
+        }
+
+        return ParseIntegers(inner, "--shape", text, "comma-separated dimensions such as 8,32,32,3");
+    }
+
+    /// <summary>
+    /// <c>-1</c> is the integer spelling; <c>1,2,3</c>, <c>[1, 2, 3]</c>, <c>[1]</c> and <c>[]</c> are the tf.keras list spelling.
+    /// </summary>
+    public static AxisSpec ParseAxis(string text)
+    {
+        string trimmed = text.Trim();
+        bool bracketed = trimmed.StartsWith('[') || trimmed.StartsWith('(');
+        string inner = StripBrackets(trimmed);
+        if (bracketed && inner.Length == 0)
+        {
+            return AxisSpec.List();
+        }
+
+        int[] values = ParseIntegers(inner, "--axis", text, "an integer such as -1, or a list such as 1,2,3");
+        return bracketed || values.Length > 1 ? AxisSpec.List(values) : AxisSpec.Of(values[0]);
+    }
+
+    private static string StripBrackets(string text)
+    {
+        bool wrapped = text.Length >= 2
+            && ((text[0] == '(' && text[^1] == ')') || (text[0] == '[' && text[^1] == ']'));
+        return wrapped ? text[1..^1].Trim() : text;
+    }
+
+    private static int[] ParseIntegers(string inner, string optionName, string original, string expected)
+    {
+        string[] parts = inner.Split(',');
+        int[] values = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            string part = parts[i].Trim();
+            if (long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long value)
+                && value >= int.MinValue && value <= int.MaxValue)
+            {
+                values[i] = (int)value;
+                continue;
+            }
+
+            string problem = part.Length == 0
+                ? "has an empty entry"
+                : long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) || IsAllDigits(part)
+                    ? $"has '{part}', which does not fit a 32-bit integer"
+                    : $"has '{part}', which is not a whole number";
+            throw new CommandLineValueException($"{optionName} '{original}' {problem}: expected {expected}");
+        }
+
+        return values;
+    }
+
+    private static bool IsAllDigits(string text)
+    {
+        string digits = text.TrimStart('-', '+');
+        return digits.Length > 0 && digits.All(char.IsAsciiDigit);
+    }
+}

@@ -1,0 +1,3 @@
+using BatchNormAxis.Cli;
+
+return BnaxisCommand.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,172 @@
+namespace BatchNormAxis;
+
+/// <summary>
+/// Argument checks shared by every implementation, so the plain and the fast one reject exactly the same
+/// inputs with exactly the same messages. Every check runs before anything is written.
+/// </summary>
+internal static class BatchNormArguments
+{
+    public static void ValidateForward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        ReadOnlySpan<T> x,
+        BatchNormWeights<T> weights,
+        ForwardDestinations<T> destinations)
+    {
+        ValidateCommon(layout, options, x, weights);
+        RequireElementCount(layout, "y", destinations.Y.Length);
+        RequireChannelCount(layout, "moving_mean destination", destinations.MovingMean.Length);
+        RequireChannelCount(layout, "moving_variance destination", destinations.MovingVariance.Length);
+        RequireChannelCountOrEmpty(layout, "mean destination", destinations.Mean.Length);
+        RequireChannelCountOrEmpty(layout, "variance destination", destinations.Variance.Length);
+
+        // y may replace x, and each new moving statistic its old value, in place; nothing else may overlap.
+        Span<T> y = destinations.Y;
+        RequireSeparate(y, "y", x, "x", mayBeSameMemory: true);
+        RequireSeparateFromWeights(y, "y", weights, sameMemoryAllowedFor: null);
+
+        Span<T> movingMean = destinations.MovingMean;
+        RequireSeparate(movingMean, "moving_mean destination", x, "x");
+        RequireSeparateFromWeights(movingMean, "moving_mean destination", weights, sameMemoryAllowedFor: "moving_mean");
+        RequireSeparate(movingMean, "moving_mean destination", y, "y");
+
+        Span<T> movingVariance = destinations.MovingVariance;
+        RequireSeparate(movingVariance, "moving_variance destination", x, "x");
+        RequireSeparateFromWeights(movingVariance, "moving_variance destination", weights, sameMemoryAllowedFor: "moving_variance");
+        RequireSeparate(movingVariance, "moving_variance destination", y, "y");
+        RequireSeparate(movingVariance, "moving_variance destination", movingMean, "moving_mean destination");
+
+        Span<T> mean = destinations.Mean;
+        RequireSeparate(mean, "mean destination", x, "x");
+        RequireSeparateFromWeights(mean, "mean destination", weights, sameMemoryAllowedFor: null);
+        RequireSeparate(mean, "mean destination", y, "y");
+        RequireSeparate(mean, "mean destination", movingMean, "moving_mean destination");
+        RequireSeparate(mean, "mean destination", movingVariance, "moving_variance destination");
+
+        Span<T> variance = destinations.Variance;
+        RequireSeparate(variance, "variance destination", x, "x");
+        RequireSeparateFromWeights(variance, "variance destination", weights, sameMemoryAllowedFor: null);
+        RequireSeparate(variance, "variance destination", y, "y");
+        RequireSeparate(variance, "variance destination", movingMean, "moving_mean destination");
+        RequireSeparate(variance, "variance destination", movingVariance, "moving_variance destination");
+        RequireSeparate(variance, "variance destination", mean, "mean destination");
+    }
+
+    public static void ValidateBackward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        ReadOnlySpan<T> x,
+        ReadOnlySpan<T> dy,
+        BatchNormWeights<T> weights,
+        BackwardDestinations<T> destinations)
+    {
+        ValidateCommon(layout, options, x, weights);
+        RequireElementCount(layout, "dy", dy.Length);
+        RequireElementCount(layout, "dx", destinations.Dx.Length);
+        RequireParameter(layout, "dgamma", destinations.Dgamma.Length, options.Scale, "scale");
+        RequireParameter(layout, "dbeta", destinations.Dbeta.Length, options.Center, "center");
+
+        // dx may replace dy in place; nothing else may overlap.
+        Span<T> dx = destinations.Dx;
+        RequireSeparate(dx, "dx", dy, "dy", mayBeSameMemory: true);
+        RequireSeparate(dx, "dx", x, "x");
+        RequireSeparateFromWeights(dx, "dx", weights, sameMemoryAllowedFor: null);
+
+        Span<T> dgamma = destinations.Dgamma;
+        RequireSeparate(dgamma, "dgamma", x, "x");
+        RequireSeparate(dgamma, "dgamma", dy, "dy");
+        RequireSeparateFromWeights(dgamma, "dgamma", weights, sameMemoryAllowedFor: null);
+        RequireSeparate(dgamma, "dgamma", dx, "dx");
+
+        Span<T> dbeta = destinations.Dbeta;
+        RequireSeparate(dbeta, "dbeta", x, "x");
+        RequireSeparate(dbeta, "dbeta", dy, "dy");
+        RequireSeparateFromWeights(dbeta, "dbeta", weights, sameMemoryAllowedFor: null);
+        RequireSeparate(dbeta, "dbeta", dx, "dx");
+        RequireSeparate(dbeta, "dbeta", dgamma, "dgamma");
+    }
+
+    private static void ValidateCommon<T>(AxisResolution layout, BatchNormOptions options, ReadOnlySpan<T> x, BatchNormWeights<T> weights)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        RequireElementCount(layout, "x", x.Length);
+        RequireParameter(layout, "gamma", weights.Gamma.Length, options.Scale, "scale");
+        RequireParameter(layout, "beta", weights.Beta.Length, options.Center, "center");
+        RequireChannelCount(layout, "moving_mean", weights.MovingMean.Length);
+        RequireChannelCount(layout, "moving_variance", weights.MovingVariance.Length);
+    }
+
+    private static void RequireElementCount(AxisResolution layout, string name, int length)
+    {
+        if (length != layout.ElementCount)
+        {
+            throw new BatchNormArgumentException(
+                BatchNormErrorCategory.BufferLengthMismatch,
+                $"{name} has {length} elements but {layout.Context}: expected {layout.ElementCount}, one per input element");
+        }
+    }
+
+    private static void RequireChannelCount(AxisResolution layout, string name, int length)
+    {
+        if (length != layout.ChannelCount)
+        {
+            throw ParameterLengthMismatch(layout, name, length);
+        }
+    }
+
+    private static void RequireChannelCountOrEmpty(AxisResolution layout, string name, int length)
+    {
+        if (length != 0)
+        {
+            RequireChannelCount(layout, name, length);
+        }
+    }
+
+    /// <summary>gamma/beta and their gradients: one per channel when the layer has them, absent when it does not.</summary>
+    private static void RequireParameter(AxisResolution layout, string name, int length, bool present, string switchName)
+    {
+        if (present)
+        {
+            RequireChannelCount(layout, name, length);
+        }
+        else if (length != 0)
+        {
+            throw new BatchNormArgumentException(
+                BatchNormErrorCategory.ParameterShapeMismatch,
+                $"{name} has {length} elements but {switchName}=false, so the layer has no {name}: expected it empty");
+        }
+    }
+
+    private static BatchNormArgumentException ParameterLengthMismatch(AxisResolution layout, string name, int length) =>
+        new(
+            BatchNormErrorCategory.ParameterShapeMismatch,
+            $"{name} has {length} elements but {layout.Context}: expected {layout.ChannelCount}, one per channel (parameter shape {ShapeText.Tuple(layout.ParameterShape.AsSpan())})");
+
+    private static void RequireSeparateFromWeights<T>(ReadOnlySpan<T> destination, string destinationName, BatchNormWeights<T> weights, string? sameMemoryAllowedFor)
+    {
+        RequireSeparate(destination, destinationName, weights.Gamma, "gamma");
+        RequireSeparate(destination, destinationName, weights.Beta, "beta");
+        RequireSeparate(destination, destinationName, weights.MovingMean, "moving_mean", sameMemoryAllowedFor == "moving_mean");
+        RequireSeparate(destination, destinationName, weights.MovingVariance, "moving_variance", sameMemoryAllowedFor == "moving_variance");
+    }
+
+    private static void RequireSeparate<T>(ReadOnlySpan<T> destination, string destinationName, ReadOnlySpan<T> other, string otherName, bool mayBeSameMemory = false)
+    {
+        if (!destination.Overlaps(other, out int elementOffset))
+        {
+            return;
+        }
+
+        if (mayBeSameMemory && elementOffset == 0 && destination.Length == other.Length)
+        {
+            return;
+        }
+
+        string allowed = mayBeSameMemory ? $"expected it to be exactly {otherName} (in place) or separate memory" : "expected separate memory";
+        throw new BatchNormArgumentException(
+            BatchNormErrorCategory.OverlappingBuffers,
+            $"{destinationName} overlaps {otherName} at element offset {elementOffset}: {allowed}");
+    }
+}

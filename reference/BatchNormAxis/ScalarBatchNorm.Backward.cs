@@ -1,0 +1,90 @@
+using System.Numerics;
+
+namespace BatchNormAxis;
+
+public sealed partial class ScalarBatchNorm
+{
+    /// <inheritdoc/>
+    public void Backward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        bool training,
+        ReadOnlySpan<T> x,
+        ReadOnlySpan<T> dy,
+        BatchNormWeights<T> weights,
+        BackwardDestinations<T> destinations)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormArguments.ValidateBackward(layout, options, x, dy, weights, destinations);
+
+        int channels = layout.ChannelCount;
+        double[] input = Widen(x);
+        double[] outputGradient = Widen(dy);
+        double[] gamma = GammaOrOnes(options, weights.Gamma, channels);
+        int[] channelOf = ChannelOfEachElement(layout);
+        bool useBatchStatistics = training && options.Trainable;
+
+        // Step 1: the statistics the forward call normalized with.
+        double[] mean;
+        double[] variance;
+        if (useBatchStatistics)
+        {
+            (mean, variance) = ComputeBatchStatistics(layout, channelOf, input);
+        }
+        else
+        {
+            mean = Widen(weights.MovingMean);
+            variance = Widen(weights.MovingVariance);
+        }
+
+        double[] standardDeviation = ComputeStandardDeviation(variance, options.Epsilon);
+
+        // Step 2: per channel, the sum of dy (which is dbeta) and the sum of dy * xhat (which is dgamma),
+        // where xhat = (x - mean) / sqrt(variance + epsilon) is the normalized input.
+        double[] normalized = new double[input.Length];
+        double[] sumOfOutputGradient = new double[channels];
+        double[] sumOfOutputGradientTimesNormalized = new double[channels];
+        for (int element = 0; element < input.Length; element++)
+        {
+            int channel = channelOf[element];
+            normalized[element] = (input[element] - mean[channel]) / standardDeviation[channel];
+            sumOfOutputGradient[channel] += outputGradient[element];
+            sumOfOutputGradientTimesNormalized[channel] += outputGradient[element] * normalized[element];
+        }
+
+        // Step 3: dx. With moving statistics (inference, frozen) mean and variance are constants, so only the
+        // direct path remains: dx = gamma * dy / sqrt(variance + epsilon). With batch statistics, x also moves
+        // the mean and the variance of its channel, which subtracts the channel's mean of dy and the part of dy
+        // along xhat: dx = gamma / sqrt(variance + epsilon) * (dy - mean(dy) - xhat * mean(dy * xhat)).
+        double elementsPerChannel = layout.ReductionCount;
+        double[] inputGradient = new double[input.Length];
+        for (int element = 0; element < input.Length; element++)
+        {
+            int channel = channelOf[element];
+            double scaleOverDeviation = gamma[channel] / standardDeviation[channel];
+            if (useBatchStatistics)
+            {
+                double meanOfOutputGradient = sumOfOutputGradient[channel] / elementsPerChannel;
+                double meanOfOutputGradientTimesNormalized = sumOfOutputGradientTimesNormalized[channel] / elementsPerChannel;
+                inputGradient[element] = scaleOverDeviation
+                    * (outputGradient[element] - meanOfOutputGradient - (normalized[element] * meanOfOutputGradientTimesNormalized));
+            }
+            else
+            {
+                inputGradient[element] = scaleOverDeviation * outputGradient[element];
+            }
+        }
+
+        // Step 4: round each result once to T. The layer has a gamma (beta) gradient only if it has a gamma (beta).
+        Narrow(inputGradient, destinations.Dx);
+        if (options.Scale)
+        {
+            Narrow(sumOfOutputGradientTimesNormalized, destinations.Dgamma);
+        }
+
+        if (options.Center)
+        {
+            Narrow(sumOfOutputGradient, destinations.Dbeta);
+        }
+    }
+}

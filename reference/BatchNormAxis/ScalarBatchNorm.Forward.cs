@@ -1,0 +1,90 @@
+using System.Numerics;
+
+namespace BatchNormAxis;
+
+public sealed partial class ScalarBatchNorm
+{
+    /// <inheritdoc/>
+    public void Forward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        bool training,
+        ReadOnlySpan<T> x,
+        BatchNormWeights<T> weights,
+        ForwardDestinations<T> destinations)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormArguments.ValidateForward(layout, options, x, weights, destinations);
+
+        // Read every input into double first. Nothing is written until the end, so y may be x itself and the
+        // new moving statistics may overwrite the old ones.
+        int channels = layout.ChannelCount;
+        double[] input = Widen(x);
+        double[] gamma = GammaOrOnes(options, weights.Gamma, channels);
+        double[] beta = BetaOrZeros(options, weights.Beta, channels);
+        double[] movingMean = Widen(weights.MovingMean);
+        double[] movingVariance = Widen(weights.MovingVariance);
+        int[] channelOf = ChannelOfEachElement(layout);
+
+        // Keras: `if training and self.trainable`. A frozen layer uses its moving statistics even when
+        // called with training=True, and does not update them.
+        bool useBatchStatistics = training && options.Trainable;
+
+        // Step 1: the statistics to normalize with.
+        double[] mean;
+        double[] variance;
+        if (useBatchStatistics)
+        {
+            (mean, variance) = ComputeBatchStatistics(layout, channelOf, input);
+        }
+        else
+        {
+            mean = movingMean;
+            variance = movingVariance;
+        }
+
+        // Step 2: normalize each element with its channel's statistics, then scale and shift:
+        // y = gamma * (x - mean) / sqrt(variance + epsilon) + beta.
+        double[] standardDeviation = ComputeStandardDeviation(variance, options.Epsilon);
+        double[] y = new double[input.Length];
+        for (int element = 0; element < input.Length; element++)
+        {
+            int channel = channelOf[element];
+            double normalized = (input[element] - mean[channel]) / standardDeviation[channel];
+            y[element] = (gamma[channel] * normalized) + beta[channel];
+        }
+
+        // Step 3: the moving statistics. Keras convention: momentum is the weight of the OLD value,
+        // moving = moving * momentum + batch * (1 - momentum). The variance fed in is the biased one,
+        // the same that normalized y (PyTorch feeds the unbiased n/(n-1) variance instead).
+        double[] newMovingMean = new double[channels];
+        double[] newMovingVariance = new double[channels];
+        for (int channel = 0; channel < channels; channel++)
+        {
+            if (useBatchStatistics)
+            {
+                newMovingMean[channel] = (movingMean[channel] * options.Momentum) + (mean[channel] * (1.0 - options.Momentum));
+                newMovingVariance[channel] = (movingVariance[channel] * options.Momentum) + (variance[channel] * (1.0 - options.Momentum));
+            }
+            else
+            {
+                newMovingMean[channel] = movingMean[channel];
+                newMovingVariance[channel] = movingVariance[channel];
+            }
+        }
+
+        // Step 4: round each result once to T.
+        Narrow(y, destinations.Y);
+        Narrow(newMovingMean, destinations.MovingMean);
+        Narrow(newMovingVariance, destinations.MovingVariance);
+        if (!destinations.Mean.IsEmpty)
+        {
+            Narrow(mean, destinations.Mean);
+        }
+
+        if (!destinations.Variance.IsEmpty)
+        {
+            Narrow(variance, destinations.Variance);
+        }
+    }
+}
