@@ -164,9 +164,17 @@ internal static class BatchNormArguments
             return;
         }
 
-        string allowed = mayBeSameMemory ? $"expected it to be exactly {otherName} (in place) or separate memory" : "expected separate memory";
+        // Overlaps reports where `other` starts relative to `destination`; say it from the other side.
+        int destinationStart = -elementOffset;
+        string where = destinationStart switch
+        {
+            0 => $"starting where {otherName} starts",
+            > 0 => $"starting {destinationStart} elements after {otherName} starts",
+            _ => $"starting {-destinationStart} elements before {otherName} starts",
+        };
+        string allowed = mayBeSameMemory ? $"expected exactly {otherName} (in place) or separate memory" : "expected separate memory";
         throw new BatchNormArgumentException(
             BatchNormErrorCategory.OverlappingBuffers,
-            $"{destinationName} overlaps {otherName} at element offset {elementOffset}: {allowed}");
+            $"{destinationName} overlaps {otherName}, {where}: {allowed}");
     }
 }
