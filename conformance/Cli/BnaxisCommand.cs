@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 
 namespace BatchNormAxis.Cli;
 
@@ -25,7 +26,10 @@ internal static class BnaxisCommand
         {
             // System.CommandLine would print every error plus the help text and exit 1; we keep one line and 2.
             string command = parseResult.CommandResult.Command == root ? "bnaxis" : $"bnaxis {parseResult.CommandResult.Command.Name}";
-            error.WriteLine($"bnaxis: {parseResult.Errors[0].Message} (see '{command} --help')");
+            // "Required command was not provided" comes first for `bnaxis typo`; the unrecognized token says more.
+            ParseError mostSpecific = parseResult.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
+                ?? parseResult.Errors[0];
+            error.WriteLine($"bnaxis: {mostSpecific.Message} (see '{command} --help')");
             return ExitCodes.UsageError;
         }
 
