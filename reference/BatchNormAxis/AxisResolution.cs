@@ -208,6 +208,64 @@ public sealed class AxisResolution
             $"{name} has shape {ShapeText.Tuple(shape)} but {Context}: expected shape {ShapeText.Tuple(ParameterShape.AsSpan())} or {ShapeText.Tuple(BroadcastShape.AsSpan())}");
     }
 
+    /// <summary>
+    /// The channel of every element, in row-major element order: the row-major position of the element's
+    /// coordinates along the kept axes. Channel <c>c</c> of every per-channel array belongs to these elements.
+    /// </summary>
+    /// <returns>One channel index per element.</returns>
+    public int[] ChannelOfEachElement()
+    {
+        // Stride of each axis in the flat input, and the channel-index weight of each kept axis.
+        int[] elementStride = new int[Rank];
+        int[] channelWeight = new int[Rank];
+        int stride = 1;
+        for (int axis = Rank - 1; axis >= 0; axis--)
+        {
+            elementStride[axis] = stride;
+            stride *= Shape[axis];
+        }
+
+        int weight = 1;
+        for (int k = KeptAxes.Length - 1; k >= 0; k--)
+        {
+            channelWeight[KeptAxes[k]] = weight;
+            weight *= Shape[KeptAxes[k]];
+        }
+
+        int[] channelOf = new int[ElementCount];
+        for (int element = 0; element < ElementCount; element++)
+        {
+            int channel = 0;
+            foreach (int axis in KeptAxes)
+            {
+                channel += (element / elementStride[axis] % Shape[axis]) * channelWeight[axis];
+            }
+
+            channelOf[element] = channel;
+        }
+
+        return channelOf;
+    }
+
+    /// <summary>
+    /// Checks the shape of a Keras 3 mask: the input shape without its last axis (the mask applies to every feature
+    /// of a position, as in Keras 3, which expands it on the last axis).
+    /// </summary>
+    /// <param name="shape">The mask's shape.</param>
+    /// <exception cref="BatchNormArgumentException">The shape is not the input shape minus its last axis (<see cref="BatchNormErrorCategory.MaskShapeMismatch"/>).</exception>
+    public void ValidateMaskShape(ReadOnlySpan<int> shape)
+    {
+        ReadOnlySpan<int> expected = Shape.AsSpan(0, Rank - 1);
+        if (shape.SequenceEqual(expected))
+        {
+            return;
+        }
+
+        throw new BatchNormArgumentException(
+            BatchNormErrorCategory.MaskShapeMismatch,
+            $"mask has shape {ShapeText.Tuple(shape)} (rank {shape.Length}) but input shape {ShapeText.Tuple(Shape.AsSpan())} has rank {Rank}: expected shape {ShapeText.Tuple(expected)}, one less dimension than the input (axis={Axis})");
+    }
+
     /// <summary>"axis=1 on input shape (2, 4, 5) resolves to [1]": the context every argument message names.</summary>
     internal string Context =>
         $"axis={Axis} on input shape {ShapeText.Tuple(Shape.AsSpan())} resolves to {ShapeText.List(KeptAxes.AsSpan())}";

@@ -30,6 +30,9 @@ public enum BatchNormErrorCategory
     /// <summary>A per-channel array (gamma, beta, moving mean or variance, or their gradients) has the wrong shape or length, or is given when <c>scale</c>/<c>center</c> is off.</summary>
     ParameterShapeMismatch,
 
+    /// <summary>A mask whose shape is not the input shape without its last axis (Keras 3 requires rank - 1).</summary>
+    MaskShapeMismatch,
+
     /// <summary>A full-size buffer (x, y, dy, dx) does not hold exactly one element per input element.</summary>
     BufferLengthMismatch,
 

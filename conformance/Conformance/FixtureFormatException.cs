@@ -1,0 +1,26 @@
+namespace BatchNormAxis.Conformance;
+
+/// <summary>A fixture file that is missing, corrupted, truncated, tampered with or inconsistent. The message is one line naming the file and, when known, the case.</summary>
+public sealed class FixtureFormatException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="path">The file, relative to the fixture directory where possible.</param>
+    /// <param name="caseId">The case id, when known.</param>
+    /// <param name="problem">What is wrong, and what was expected.</param>
+    public FixtureFormatException(string path, string? caseId, string problem)
+        : base(caseId is null ? $"{path}: {problem}" : $"{path} (case {caseId}): {problem}")
+    {
+        Path = path;
+        CaseId = caseId;
+        Problem = problem;
+    }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    /// <summary>The case id, when known.</summary>
+    public string? CaseId { get; }
+
+    /// <summary>What is wrong.</summary>
+    public string Problem { get; }
+}

@@ -1,0 +1,240 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+
+namespace BatchNormAxis.Conformance;
+
+/// <summary>
+/// Reads one case file into a <see cref="FixtureCase"/>. Structure is checked by the JSON Schema first
+/// (<see cref="FixtureSet"/>); this reader checks what a schema cannot: base64 that decodes to exactly one value
+/// per element, shapes that agree, an axis that resolves to the recorded kept axes.
+/// </summary>
+public static class FixtureJsonReader
+{
+    /// <summary>Parses and checks one case.</summary>
+    /// <param name="json">The file's bytes.</param>
+    /// <param name="path">The file's path, for messages.</param>
+    /// <returns>The case.</returns>
+    /// <exception cref="FixtureFormatException">The file is not a well-formed, self-consistent case.</exception>
+    public static FixtureCase Read(ReadOnlySpan<byte> json, string path)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json.ToArray());
+        }
+        catch (JsonException exception)
+        {
+            throw new FixtureFormatException(path, null, $"not valid JSON ({exception.Message})");
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            string? id = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out JsonElement idElement) && idElement.ValueKind == JsonValueKind.String
+                ? idElement.GetString()
+                : null;
+            var context = new Context(path, id);
+            try
+            {
+                return ReadCase(root, context);
+            }
+            catch (Exception exception) when (exception is InvalidOperationException or KeyNotFoundException or FormatException or ArgumentException)
+            {
+                throw context.Fail($"malformed case ({exception.Message})");
+            }
+        }
+    }
+
+    private static FixtureCase ReadCase(JsonElement root, Context context)
+    {
+        string formatVersion = context.RequireString(root, "format_version");
+        if (formatVersion.Split('.')[0] != FixtureFormat.Version.Split('.')[0])
+        {
+            throw context.Fail($"format_version {formatVersion} is not readable by this reader: expected {FixtureFormat.Version.Split('.')[0]}.x");
+        }
+
+        FixtureKind kind = context.RequireString(root, "kind") switch
+        {
+            "forward" => FixtureKind.Forward,
+            "backward" => FixtureKind.Backward,
+            "sequence" => FixtureKind.Sequence,
+            "invalid" => FixtureKind.Invalid,
+            string other => throw context.Fail($"kind '{other}' is unknown: expected forward, backward, sequence or invalid"),
+        };
+        FixtureDType dtype = context.RequireDType(root, "dtype");
+        ImmutableArray<int> shape = context.RequireIntegers(root, "shape");
+        JsonElement axisElement = context.Require(root, "axis");
+        AxisSpec axis = axisElement.ValueKind == JsonValueKind.Array
+            ? AxisSpec.List([.. axisElement.EnumerateArray().Select(e => e.GetInt32())])
+            : AxisSpec.Of(axisElement.GetInt32());
+        ImmutableArray<int> keptAxes = root.TryGetProperty("kept_axes", out JsonElement keptElement)
+            ? [.. keptElement.EnumerateArray().Select(e => e.GetInt32())]
+            : [];
+
+        JsonElement layer = context.Require(root, "layer");
+        var options = new BatchNormOptions
+        {
+            Momentum = context.Require(layer, "momentum").GetDouble(),
+            Epsilon = context.Require(layer, "epsilon").GetDouble(),
+            Center = context.Require(layer, "center").GetBoolean(),
+            Scale = context.Require(layer, "scale").GetBoolean(),
+            Trainable = context.Require(layer, "trainable").GetBoolean(),
+        };
+
+        var inputs = ImmutableSortedDictionary.CreateBuilder<string, FixtureTensor>(StringComparer.Ordinal);
+        foreach (JsonProperty input in context.Require(root, "inputs").EnumerateObject())
+        {
+            inputs[input.Name] = ReadTensor(input.Value, context, $"inputs.{input.Name}");
+        }
+
+        var fixture = new FixtureCase
+        {
+            Id = context.RequireString(root, "id"),
+            Kind = kind,
+            Title = context.RequireString(root, "title"),
+            DType = dtype,
+            Shape = shape,
+            Axis = axis,
+            KeptAxes = keptAxes,
+            Options = options,
+            Training = context.Require(root, "training").GetBoolean(),
+            Capabilities = [.. context.Require(root, "capabilities").EnumerateArray().Select(e => e.GetString()!)],
+            Inputs = inputs.ToImmutable(),
+            Expected = kind is FixtureKind.Forward or FixtureKind.Backward
+                ? ReadExpectedOutputs(context.Require(root, "expected"), context, "expected")
+                : ImmutableSortedDictionary<string, ExpectedTensor>.Empty,
+            Steps = kind == FixtureKind.Sequence
+                ? [.. context.Require(root, "steps").EnumerateArray().Select((step, i) => new FixtureStep(
+                    context.Require(step, "training").GetBoolean(),
+                    ReadTensor(context.Require(step, "x"), context, $"steps[{i}].x"),
+                    ReadExpectedOutputs(context.Require(step, "expected"), context, $"steps[{i}].expected")))]
+                : [],
+            ExpectedError = kind == FixtureKind.Invalid ? context.RequireString(root, "error") : null,
+        };
+
+        CheckConsistency(fixture, context);
+        return fixture;
+    }
+
+    /// <summary>What a schema cannot say: the axis resolves as recorded, and x has the case's shape.</summary>
+    private static void CheckConsistency(FixtureCase fixture, Context context)
+    {
+        if (fixture.Kind != FixtureKind.Invalid)
+        {
+            AxisResolution resolution;
+            try
+            {
+                resolution = AxisResolution.Resolve(fixture.Shape.AsSpan(), fixture.Axis);
+            }
+            catch (BatchNormArgumentException exception)
+            {
+                throw context.Fail($"the axis does not resolve: {exception.Message}");
+            }
+
+            if (!resolution.KeptAxes.SequenceEqual(fixture.KeptAxes))
+            {
+                throw context.Fail($"kept_axes {ShapeText.List(fixture.KeptAxes.AsSpan())} disagree with axis={fixture.Axis} on shape {ShapeText.Tuple(fixture.Shape.AsSpan())}, which keeps {ShapeText.List(resolution.KeptAxes.AsSpan())}");
+            }
+        }
+
+        if (fixture.Kind != FixtureKind.Sequence)
+        {
+            if (!fixture.Inputs.TryGetValue("x", out FixtureTensor? x))
+            {
+                throw context.Fail("inputs.x is missing");
+            }
+
+            if (!x.Shape.SequenceEqual(fixture.Shape))
+            {
+                throw context.Fail($"inputs.x has shape {ShapeText.Tuple(x.Shape.AsSpan())} but the case's shape is {ShapeText.Tuple(fixture.Shape.AsSpan())}");
+            }
+        }
+    }
+
+    private static ImmutableSortedDictionary<string, ExpectedTensor> ReadExpectedOutputs(JsonElement element, Context context, string where)
+    {
+        var outputs = ImmutableSortedDictionary.CreateBuilder<string, ExpectedTensor>(StringComparer.Ordinal);
+        foreach (JsonProperty output in element.EnumerateObject())
+        {
+            string name = $"{where}.{output.Name}";
+            FixtureDType dtype = context.RequireDType(output.Value, "dtype");
+            ImmutableArray<int> shape = context.RequireIntegers(output.Value, "shape");
+            int count = ElementCount(shape);
+            double[] expected = DecodeData(output.Value, "data", dtype, count, context, name);
+            double[] reference = DecodeData(output.Value, "reference", FixtureDType.Float64, count, context, name);
+            double[] tolerance = DecodeData(output.Value, "tolerance", FixtureDType.Float64, count, context, name);
+            if (tolerance.Any(t => !(t >= 0) || double.IsInfinity(t)))
+            {
+                throw context.Fail($"{name}.tolerance holds a negative, NaN or infinite bound: expected finite bounds >= 0");
+            }
+
+            outputs[output.Name] = new ExpectedTensor(dtype, shape, expected, reference, tolerance);
+        }
+
+        return outputs.ToImmutable();
+    }
+
+    private static FixtureTensor ReadTensor(JsonElement element, Context context, string name)
+    {
+        FixtureDType dtype = context.RequireDType(element, "dtype");
+        ImmutableArray<int> shape = context.RequireIntegers(element, "shape");
+        return new FixtureTensor(dtype, shape, DecodeData(element, "data", dtype, ElementCount(shape), context, name));
+    }
+
+    private static double[] DecodeData(JsonElement element, string property, FixtureDType dtype, int count, Context context, string name)
+    {
+        string text = context.RequireString(element, property);
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw context.Fail($"{name}.{property} is not valid base64");
+        }
+
+        int expectedBytes = count * DTypes.ItemSize(dtype);
+        if (bytes.Length != expectedBytes)
+        {
+            throw context.Fail($"{name}.{property} holds {bytes.Length} bytes: expected {expectedBytes} ({count} {DTypes.Name(dtype)} values)");
+        }
+
+        return DTypes.Decode(dtype, bytes);
+    }
+
+    private static int ElementCount(ImmutableArray<int> shape) => shape.Aggregate(1, (product, d) => checked(product * d));
+
+    /// <summary>The file and case being read, for one-line messages.</summary>
+    private sealed class Context(string path, string? caseId)
+    {
+        public FixtureFormatException Fail(string problem) => new(path, caseId, problem);
+
+        public JsonElement Require(JsonElement element, string name) =>
+            element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value)
+                ? value
+                : throw Fail($"'{name}' is missing");
+
+        public string RequireString(JsonElement element, string name)
+        {
+            JsonElement value = Require(element, name);
+            return value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Fail($"'{name}' must be a string");
+        }
+
+        public FixtureDType RequireDType(JsonElement element, string name)
+        {
+            string text = RequireString(element, name);
+            return DTypes.TryParse(text, out FixtureDType dtype)
+                ? dtype
+                : throw Fail($"dtype '{text}' is unknown: expected float16, bfloat16, float32, float64 or bool");
+        }
+
+        public ImmutableArray<int> RequireIntegers(JsonElement element, string name)
+        {
+            JsonElement value = Require(element, name);
+            return value.ValueKind == JsonValueKind.Array
+                ? [.. value.EnumerateArray().Select(e => e.GetInt32())]
+                : throw Fail($"'{name}' must be an array of integers");
+        }
+    }
+}
