@@ -129,13 +129,8 @@ public static class FixtureJsonWriter
     public static void WriteIntegers(Utf8JsonWriter json, string name, ImmutableArray<int> values)
     {
         ArgumentNullException.ThrowIfNull(json);
-        json.WriteStartArray(name);
-        foreach (int value in values)
-        {
-            json.WriteNumberValue(value);
-        }
-
-        json.WriteEndArray();
+        json.WritePropertyName(name);
+        json.WriteRawValue("[" + string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]", skipInputValidation: false);
     }
 
     private static void WriteExpectedOutputs(Utf8JsonWriter json, ImmutableSortedDictionary<string, ExpectedTensor> outputs)
@@ -174,20 +169,21 @@ public static class FixtureJsonWriter
             return;
         }
 
-        json.WriteStartArray("values");
+        // One line: [1.5, -0.25, "nan"].
+        var items = new List<string>(values.Length);
         foreach (double value in values)
         {
             if (double.IsNaN(value))
             {
-                json.WriteStringValue("nan");
+                items.Add("\"nan\"");
             }
             else if (double.IsInfinity(value))
             {
-                json.WriteStringValue(value > 0 ? "inf" : "-inf");
+                items.Add(value > 0 ? "\"inf\"" : "\"-inf\"");
             }
             else if (dtype == FixtureDType.Bool)
             {
-                json.WriteBooleanValue(value != 0);
+                items.Add(value != 0 ? "true" : "false");
             }
             else
             {
@@ -198,11 +194,12 @@ public static class FixtureJsonWriter
                     FixtureDType.Float16 => ((Half)value).ToString(CultureInfo.InvariantCulture),
                     _ => ((float)value).ToString("R", CultureInfo.InvariantCulture),
                 };
-                json.WriteRawValue(NormalizeNumber(text), skipInputValidation: false);
+                items.Add(NormalizeNumber(text));
             }
         }
 
-        json.WriteEndArray();
+        json.WritePropertyName("values");
+        json.WriteRawValue("[" + string.Join(", ", items) + "]", skipInputValidation: false);
     }
 
     private static void WriteNumber(Utf8JsonWriter json, string name, double value)

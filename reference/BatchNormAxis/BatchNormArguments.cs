@@ -11,9 +11,11 @@ internal static class BatchNormArguments
         BatchNormOptions options,
         ReadOnlySpan<T> x,
         BatchNormWeights<T> weights,
-        ForwardDestinations<T> destinations)
+        ForwardDestinations<T> destinations,
+        ReadOnlySpan<bool> mask)
     {
         ValidateCommon(layout, options, x, weights);
+        RequireMaskLength(layout, mask.Length);
         RequireElementCount(layout, "y", destinations.Y.Length);
         RequireChannelCount(layout, "moving_mean destination", destinations.MovingMean.Length);
         RequireChannelCount(layout, "moving_variance destination", destinations.MovingVariance.Length);
@@ -105,6 +107,18 @@ internal static class BatchNormArguments
             throw new BatchNormArgumentException(
                 BatchNormErrorCategory.BufferLengthMismatch,
                 $"{name} has {length} elements but {layout.Context}: expected {layout.ElementCount}, one per input element");
+        }
+    }
+
+    /// <summary>A mask holds one flag per position of the input without its last axis, or nothing.</summary>
+    private static void RequireMaskLength(AxisResolution layout, int length)
+    {
+        int positions = layout.ElementCount / layout.Shape[^1];
+        if (length != 0 && length != positions)
+        {
+            throw new BatchNormArgumentException(
+                BatchNormErrorCategory.MaskShapeMismatch,
+                $"mask has {length} elements but {layout.Context}: expected {positions}, one per position of shape {ShapeText.Tuple(layout.Shape.AsSpan(0, layout.Rank - 1))} (the input without its last axis), or none");
         }
     }
 

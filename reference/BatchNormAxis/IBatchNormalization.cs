@@ -31,19 +31,25 @@ public interface IBatchNormalization
     /// <param name="x">The input, <see cref="AxisResolution.ElementCount"/> values.</param>
     /// <param name="weights">Gamma, beta and the moving statistics.</param>
     /// <param name="destinations">Where y and the moving statistics after the call go.</param>
+    /// <param name="mask">
+    /// Optional Keras 3 mask, one flag per position of the input without its last axis (empty: no mask). In training,
+    /// masked-out positions do not count in the statistics (weighted moments, denominator <c>sum(mask) + 1e-7</c> as in
+    /// Keras 3) but are still normalized; in inference the mask changes nothing.
+    /// </param>
     /// <remarks>
     /// This method effectively computes <c>y = gamma * (x - mean) / sqrt(variance + epsilon) + beta</c> per channel, and
     /// when training <c>moving = moving * momentum + batch * (1 - momentum)</c>.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
-    /// <exception cref="BatchNormArgumentException">A buffer has the wrong length, a destination overlaps an input it may not replace, or a hyperparameter is unusable.</exception>
+    /// <exception cref="BatchNormArgumentException">A buffer or the mask has the wrong length, a destination overlaps an input it may not replace, or a hyperparameter is unusable.</exception>
     void Forward<T>(
         AxisResolution layout,
         BatchNormOptions options,
         bool training,
         ReadOnlySpan<T> x,
         BatchNormWeights<T> weights,
-        ForwardDestinations<T> destinations)
+        ForwardDestinations<T> destinations,
+        ReadOnlySpan<bool> mask = default)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>

@@ -11,10 +11,11 @@ public sealed partial class ScalarBatchNorm
         bool training,
         ReadOnlySpan<T> x,
         BatchNormWeights<T> weights,
-        ForwardDestinations<T> destinations)
+        ForwardDestinations<T> destinations,
+        ReadOnlySpan<bool> mask = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        BatchNormArguments.ValidateForward(layout, options, x, weights, destinations);
+        BatchNormArguments.ValidateForward(layout, options, x, weights, destinations, mask);
 
         // Read every input into double first. Nothing is written until the end, so y may be x itself and the
         // new moving statistics may overwrite the old ones.
@@ -35,7 +36,9 @@ public sealed partial class ScalarBatchNorm
         double[] variance;
         if (useBatchStatistics)
         {
-            (mean, variance) = ComputeBatchStatistics(layout, channelOf, input);
+            (mean, variance) = mask.IsEmpty
+                ? ComputeBatchStatistics(layout, channelOf, input)
+                : ComputeMaskedBatchStatistics(layout, channelOf, input, mask);
         }
         else
         {

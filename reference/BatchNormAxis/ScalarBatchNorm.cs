@@ -104,6 +104,54 @@ public sealed partial class ScalarBatchNorm : IBatchNormalization
         return (mean, variance);
     }
 
+    /// <summary>
+    /// Keras 3's masked statistics: each element weighs 1 if its position is kept, 0 if masked out, and both
+    /// passes divide by the channel's weight sum plus 1e-7 (Keras' backend epsilon), so a fully masked channel
+    /// gets mean and variance 0 instead of 0/0.
+    /// </summary>
+    private static (double[] Mean, double[] Variance) ComputeMaskedBatchStatistics(AxisResolution layout, int[] channelOf, double[] x, ReadOnlySpan<bool> mask)
+    {
+        const double KerasBackendEpsilon = 1e-7;
+        int channels = layout.ChannelCount;
+        int featuresPerPosition = layout.Shape[^1]; // the mask covers every axis but the last
+
+        double[] weightedSum = new double[channels];
+        double[] weightSum = new double[channels];
+        for (int element = 0; element < x.Length; element++)
+        {
+            if (mask[element / featuresPerPosition])
+            {
+                weightedSum[channelOf[element]] += x[element];
+                weightSum[channelOf[element]] += 1;
+            }
+        }
+
+        double[] mean = new double[channels];
+        for (int channel = 0; channel < channels; channel++)
+        {
+            mean[channel] = weightedSum[channel] / (weightSum[channel] + KerasBackendEpsilon);
+        }
+
+        double[] weightedSquaredDeviationSum = new double[channels];
+        for (int element = 0; element < x.Length; element++)
+        {
+            if (mask[element / featuresPerPosition])
+            {
+                int channel = channelOf[element];
+                double deviation = x[element] - mean[channel];
+                weightedSquaredDeviationSum[channel] += deviation * deviation;
+            }
+        }
+
+        double[] variance = new double[channels];
+        for (int channel = 0; channel < channels; channel++)
+        {
+            variance[channel] = weightedSquaredDeviationSum[channel] / (weightSum[channel] + KerasBackendEpsilon);
+        }
+
+        return (mean, variance);
+    }
+
     /// <summary><c>sqrt(variance + epsilon)</c> per channel: epsilon goes inside the square root.</summary>
     private static double[] ComputeStandardDeviation(double[] variance, double epsilon)
     {

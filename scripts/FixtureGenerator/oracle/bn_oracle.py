@@ -41,6 +41,11 @@ def _mask_rows(mask, shape, kept_axes):
 def batch_statistics(x, shape, kept_axes, mask=None):
     """Batch mean and biased batch variance per channel, two-pass; weighted by the mask as Keras 3 does."""
     rows, _ = _to_rows(x, shape, kept_axes)
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN, as intended
+        return _moments(rows, shape, kept_axes, mask)
+
+
+def _moments(rows, shape, kept_axes, mask):
     if mask is None:
         mean = rows.sum(axis=0) / rows.shape[0]
         variance = ((rows - mean) ** 2).sum(axis=0) / rows.shape[0]

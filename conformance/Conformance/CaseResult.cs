@@ -1,0 +1,21 @@
+namespace BatchNormAxis.Conformance;
+
+/// <summary>The verdict on one case.</summary>
+public enum CaseVerdict
+{
+    /// <summary>Every output within tolerance, or the expected rejection.</summary>
+    Passed,
+
+    /// <summary>An output out of tolerance, a wrong or missing rejection, or an unexpected error.</summary>
+    Failed,
+
+    /// <summary>The implementation does not support what the case needs (declared, not a failure).</summary>
+    Unsupported,
+}
+
+/// <summary>What happened when a case ran.</summary>
+/// <param name="Id">The case id.</param>
+/// <param name="Verdict">The verdict.</param>
+/// <param name="Outputs">Every output compared.</param>
+/// <param name="Message">Why it failed or is unsupported; null when it passed.</param>
+public sealed record CaseResult(string Id, CaseVerdict Verdict, IReadOnlyList<OutputComparison> Outputs, string? Message);

@@ -1,0 +1,327 @@
+using System.Globalization;
+
+namespace BatchNormAxis.FixtureGenerator;
+
+/// <summary>
+/// Every case in the suite, with its stable id. Ids are never reused: a changed expectation keeps its id and
+/// changes its hash; a changed meaning gets a new id (fixtures/CHANGES.md).
+/// </summary>
+internal static class CaseCatalog
+{
+    /// <summary>One shape per rank, all dimensions distinct, so an axis mix-up cannot pass by symmetry.</summary>
+    private static readonly int[][] s_shapeOfRank = [[], [6], [5, 3], [4, 2, 5], [3, 5, 2, 4], [2, 4, 6, 3, 5]];
+
+    public static IReadOnlyList<CaseSpec> All()
+    {
+        var cases = new List<CaseSpec>();
+        cases.AddRange(KeepSets());
+        cases.AddRange(Spellings());
+        cases.AddRange(Frozen());
+        cases.AddRange(Sequences());
+        cases.AddRange(Parameters());
+        cases.AddRange(SixteenBitTypes());
+        cases.AddRange(Backward());
+        cases.AddRange(DataPatterns());
+        cases.AddRange(Masks());
+        cases.AddRange(Invalid());
+        return [.. cases.OrderBy(c => c.Id, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Ranks 1 to 5, every non-empty keep-set, training and inference, float32 and float64.</summary>
+    private static IEnumerable<CaseSpec> KeepSets()
+    {
+        foreach (int rank in Enumerable.Range(1, 5))
+        {
+            for (int mask = 1; mask < (1 << rank); mask++)
+            {
+                int[] kept = [.. Enumerable.Range(0, rank).Where(a => (mask & (1 << a)) != 0)];
+                foreach (FixtureDType dtype in new[] { FixtureDType.Float32, FixtureDType.Float64 })
+                {
+                    foreach (bool training in new[] { true, false })
+                    {
+                        yield return new CaseSpec
+                        {
+                            Id = $"keep.r{rank}.k{Join(kept)}.{Mode(training)}.{Short(dtype)}",
+                            Title = $"Rank {rank} {ShapeText(s_shapeOfRank[rank])}, keep {ShapeTextList(kept)}, {ModeWords(training)}, {DTypes.Name(dtype)}",
+                            Kind = FixtureKind.Forward,
+                            DType = dtype,
+                            Shape = s_shapeOfRank[rank],
+                            Axis = kept.Length == 1 ? AxisSpec.Of(kept[0]) : AxisSpec.List(kept),
+                            Training = training,
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The same keep-set spelled as int, list, negative and mixed: distinct ids, identical data and expectations.</summary>
+    private static IEnumerable<CaseSpec> Spellings()
+    {
+        (int Rank, int[] Kept, (string Name, AxisSpec Axis)[] Spellings)[] groups =
+        [
+            (4, [1], [("int", AxisSpec.Of(1)), ("negative", AxisSpec.Of(-3)), ("list", AxisSpec.List(1)), ("negative-list", AxisSpec.List(-3))]),
+            (4, [3], [("int", AxisSpec.Of(3)), ("negative", AxisSpec.Of(-1)), ("list", AxisSpec.List(3)), ("negative-list", AxisSpec.List(-1))]),
+            (4, [1, 2, 3], [("list", AxisSpec.List(1, 2, 3)), ("negative", AxisSpec.List(-3, -2, -1)), ("mixed", AxisSpec.List(1, -2, 3)), ("shuffled", AxisSpec.List(3, 1, -2))]),
+            (3, [0, 2], [("list", AxisSpec.List(0, 2)), ("negative", AxisSpec.List(-3, -1)), ("mixed", AxisSpec.List(2, -3))]),
+        ];
+        foreach ((int rank, int[] kept, (string Name, AxisSpec Axis)[] spellings) in groups)
+        {
+            foreach ((string name, AxisSpec axis) in spellings)
+            {
+                yield return new CaseSpec
+                {
+                    Id = $"spelling.r{rank}.k{Join(kept)}.{name}.train.f32",
+                    Title = $"Keep {ShapeTextList(kept)} of rank {rank} spelled axis={axis}: same data and results as every other spelling",
+                    Kind = FixtureKind.Forward,
+                    Shape = s_shapeOfRank[rank],
+                    Axis = axis,
+                    DataKey = $"spelling.r{rank}.k{Join(kept)}",
+                };
+            }
+        }
+    }
+
+    /// <summary>trainable=false with training=true: inference output, moving statistics untouched.</summary>
+    private static IEnumerable<CaseSpec> Frozen()
+    {
+        foreach ((int rank, int[] kept, FixtureDType dtype) in new (int, int[], FixtureDType)[]
+        {
+            (4, [3], FixtureDType.Float32), (4, [1], FixtureDType.Float32), (4, [1, 2, 3], FixtureDType.Float32), (2, [1], FixtureDType.Float64),
+        })
+        {
+            yield return new CaseSpec
+            {
+                Id = $"frozen.r{rank}.k{Join(kept)}.{Short(dtype)}",
+                Title = $"Frozen layer (trainable=false) called with training=true: moving statistics used and left as they were; keep {ShapeTextList(kept)}",
+                Kind = FixtureKind.Forward,
+                DType = dtype,
+                Shape = s_shapeOfRank[rank],
+                Axis = kept.Length == 1 ? AxisSpec.Of(kept[0]) : AxisSpec.List(kept),
+                Options = new BatchNormOptions { Trainable = false },
+            };
+        }
+    }
+
+    /// <summary>Three training calls update the moving statistics; a fourth, in inference, uses them.</summary>
+    private static IEnumerable<CaseSpec> Sequences()
+    {
+        foreach ((int rank, int[] kept, double momentum) in new (int, int[], double)[] { (3, [1], 0.99), (4, [1, 2, 3], 0.9), (2, [1], 0.5) })
+        {
+            yield return new CaseSpec
+            {
+                Id = $"sequence.r{rank}.k{Join(kept)}.momentum{Number(momentum)}.f32",
+                Title = $"Three training calls then one inference call on one layer, momentum {Number(momentum)}: the moving statistics carry over",
+                Kind = FixtureKind.Sequence,
+                Shape = s_shapeOfRank[rank],
+                Axis = kept.Length == 1 ? AxisSpec.Of(kept[0]) : AxisSpec.List(kept),
+                Options = new BatchNormOptions { Momentum = momentum },
+                TrainingSteps = 3,
+            };
+        }
+    }
+
+    /// <summary>center/scale off, momentum 0 and 0.5, epsilon 1e-5 and 0.</summary>
+    private static IEnumerable<CaseSpec> Parameters()
+    {
+        (string Name, BatchNormOptions Options, bool InferenceToo)[] variants =
+        [
+            ("center-off", new BatchNormOptions { Center = false }, true),
+            ("scale-off", new BatchNormOptions { Scale = false }, true),
+            ("center-scale-off", new BatchNormOptions { Center = false, Scale = false }, true),
+            ("momentum-0", new BatchNormOptions { Momentum = 0 }, false),
+            ("momentum-0.5", new BatchNormOptions { Momentum = 0.5 }, false),
+            ("epsilon-1e-5", new BatchNormOptions { Epsilon = 1e-5 }, true),
+            ("epsilon-0", new BatchNormOptions { Epsilon = 0 }, true),
+        ];
+        foreach ((string name, BatchNormOptions options, bool inferenceToo) in variants)
+        {
+            foreach (bool training in inferenceToo ? new[] { true, false } : new[] { true })
+            {
+                yield return new CaseSpec
+                {
+                    Id = $"params.r3.k1.{name}.{Mode(training)}.f32",
+                    Title = $"{name.Replace('-', ' ')}: rank 3 {ShapeText(s_shapeOfRank[3])}, keep [1], {ModeWords(training)}",
+                    Kind = FixtureKind.Forward,
+                    Shape = s_shapeOfRank[3],
+                    Axis = AxisSpec.Of(1),
+                    Options = options,
+                    Training = training,
+                };
+            }
+        }
+    }
+
+    /// <summary>float16 and bfloat16 storage, float32 compute (Keras), every tensor in the 16-bit type.</summary>
+    private static IEnumerable<CaseSpec> SixteenBitTypes()
+    {
+        foreach (FixtureDType dtype in new[] { FixtureDType.Float16, FixtureDType.BFloat16 })
+        {
+            foreach (int[] kept in new int[][] { [3], [1], [1, 2, 3], [0] })
+            {
+                foreach (bool training in new[] { true, false })
+                {
+                    yield return new CaseSpec
+                    {
+                        Id = $"dtype.r4.k{Join(kept)}.{Mode(training)}.{Short(dtype)}",
+                        Title = $"{DTypes.Name(dtype)} storage computed in float32, keep {ShapeTextList(kept)}, {ModeWords(training)}",
+                        Kind = FixtureKind.Forward,
+                        DType = dtype,
+                        Shape = s_shapeOfRank[4],
+                        Axis = kept.Length == 1 ? AxisSpec.Of(kept[0]) : AxisSpec.List(kept),
+                        Training = training,
+                    };
+                }
+            }
+        }
+    }
+
+    /// <summary>dx, dgamma, dbeta in training, inference and frozen mode.</summary>
+    private static IEnumerable<CaseSpec> Backward()
+    {
+        foreach (FixtureDType dtype in new[] { FixtureDType.Float32, FixtureDType.Float64 })
+        {
+            foreach ((int rank, int[] kept) in new (int, int[])[] { (4, [3]), (4, [1]), (4, [1, 2, 3]), (4, [0]), (2, [1]), (1, [0]) })
+            {
+                foreach (string mode in new[] { "train", "infer", "frozen" })
+                {
+                    yield return new CaseSpec
+                    {
+                        Id = $"backward.r{rank}.k{Join(kept)}.{mode}.{Short(dtype)}",
+                        Title = $"Gradients of sum(dy * y), rank {rank} {ShapeText(s_shapeOfRank[rank])}, keep {ShapeTextList(kept)}, {mode}",
+                        Kind = FixtureKind.Backward,
+                        DType = dtype,
+                        Shape = s_shapeOfRank[rank],
+                        Axis = kept.Length == 1 ? AxisSpec.Of(kept[0]) : AxisSpec.List(kept),
+                        Training = mode != "infer",
+                        Options = new BatchNormOptions { Trainable = mode != "frozen" },
+                    };
+                }
+            }
+        }
+
+        yield return new CaseSpec
+        {
+            Id = "backward.r2.k1.center-scale-off.train.f32",
+            Title = "Gradients with center=false and scale=false: dx only",
+            Kind = FixtureKind.Backward,
+            Shape = s_shapeOfRank[2],
+            Axis = AxisSpec.Of(1),
+            Options = new BatchNormOptions { Center = false, Scale = false },
+        };
+    }
+
+    private static IEnumerable<CaseSpec> DataPatterns()
+    {
+        (string Name, DataPattern Pattern, int[] Shape, string Why)[] patterns =
+        [
+            ("large-offset", DataPattern.LargeOffset, [16, 3], "mean far above the spread, where E[x²] - E[x]² cancels to nothing or below zero"),
+            ("constant-channel", DataPattern.ConstantChannel, [6, 4], "channel 0 constant: variance 0, y = beta"),
+            ("one-per-channel", DataPattern.Normal, [1, 5], "a batch of one: one element per channel, variance 0, y = beta"),
+            ("nan", DataPattern.NaN, [6, 4], "a NaN poisons its channel's statistics in training and only itself in inference"),
+            ("infinity", DataPattern.Infinity, [6, 4], "an infinity makes its channel NaN in training and stays infinite in inference"),
+            ("signed-zero", DataPattern.SignedZero, [6, 4], "+0 and -0 in one channel"),
+            ("tiny", DataPattern.Tiny, [8, 3], "magnitudes near 1e-20: squares underflow float32's normal range"),
+            ("huge", DataPattern.Huge, [8, 3], "magnitudes near 1e17: squares near 1e34"),
+        ];
+        foreach ((string name, DataPattern pattern, int[] shape, string why) in patterns)
+        {
+            foreach (bool training in new[] { true, false })
+            {
+                yield return new CaseSpec
+                {
+                    Id = $"data.{name}.r2.k1.{Mode(training)}.f32",
+                    Title = $"{why}; {ModeWords(training)}",
+                    Kind = FixtureKind.Forward,
+                    Shape = shape,
+                    Axis = AxisSpec.Of(1),
+                    Pattern = pattern,
+                    Training = training,
+                };
+            }
+        }
+
+        yield return new CaseSpec
+        {
+            Id = "data.large-offset.r2.k1.train.f64",
+            Title = "float64 mean 1e8 with a spread near 1e-5: E[x²] - E[x]² fails in float64 too; training",
+            Kind = FixtureKind.Forward,
+            DType = FixtureDType.Float64,
+            Shape = [16, 3],
+            Axis = AxisSpec.Of(1),
+            Pattern = DataPattern.LargeOffset,
+        };
+        yield return new CaseSpec
+        {
+            Id = "data.one-per-channel.r1.k0.train.f32",
+            Title = "Rank 1: every element its own channel (Keras 3 and tf.keras), variance 0, y = beta; training",
+            Kind = FixtureKind.Forward,
+            Shape = [6],
+            Axis = AxisSpec.Of(-1),
+        };
+    }
+
+    /// <summary>Keras 3 masked (weighted) statistics: an optional capability.</summary>
+    private static IEnumerable<CaseSpec> Masks()
+    {
+        yield return new CaseSpec { Id = "mask.r3.k2.train.f32", Title = "Masked positions do not count in the statistics but are still normalized; training", Kind = FixtureKind.Forward, Shape = [4, 5, 3], Axis = AxisSpec.Of(-1), Masked = true };
+        yield return new CaseSpec { Id = "mask.r3.k2.fully-masked.train.f32", Title = "Every position masked: mean and variance 0 (Keras 3 divides by sum(mask) + 1e-7), no NaN; training", Kind = FixtureKind.Forward, Shape = [4, 5, 3], Axis = AxisSpec.Of(-1), Masked = true, FullyMasked = true };
+        yield return new CaseSpec { Id = "mask.r3.k2.infer.f32", Title = "A mask changes nothing in inference", Kind = FixtureKind.Forward, Shape = [4, 5, 3], Axis = AxisSpec.Of(-1), Masked = true, Training = false };
+    }
+
+    private static IEnumerable<CaseSpec> Invalid()
+    {
+        (string Name, int[] Shape, AxisSpec Axis, string Error, int[]? Gamma, int[]? Mask)[] cases =
+        [
+            ("axis-out-of-range.r4.axis4", [3, 5, 2, 4], AxisSpec.Of(4), "axis_out_of_range", null, null),
+            ("axis-out-of-range.r4.axis-5", [3, 5, 2, 4], AxisSpec.Of(-5), "axis_out_of_range", null, null),
+            ("axis-out-of-range.r2.list-1-2", [5, 3], AxisSpec.List(1, 2), "axis_out_of_range", null, null),
+            ("duplicate-axis.r4.list-1-neg3", [3, 5, 2, 4], AxisSpec.List(1, -3), "duplicate_axis", null, null),
+            ("duplicate-axis.r3.list-2-2", [4, 2, 5], AxisSpec.List(2, 2), "duplicate_axis", null, null),
+            ("empty-axis-list.r3", [4, 2, 5], AxisSpec.List(), "empty_axis_list", null, null),
+            ("rank-zero", [], AxisSpec.Of(-1), "rank_zero", null, null),
+            ("parameter-shape.r3.k1.gamma-length", [4, 2, 5], AxisSpec.Of(1), "parameter_shape_mismatch", [3], null),
+            ("parameter-shape.r3.k1.gamma-rank", [4, 2, 5], AxisSpec.Of(1), "parameter_shape_mismatch", [1, 2], null),
+            ("parameter-shape.r3.k2.gamma-of-axis-0", [4, 2, 5], AxisSpec.Of(-1), "parameter_shape_mismatch", [4], null),
+            ("mask-shape.r3.k2.same-rank", [4, 5, 3], AxisSpec.Of(-1), "mask_shape_mismatch", null, [4, 5, 3]),
+            ("mask-shape.r3.k2.too-short", [4, 5, 3], AxisSpec.Of(-1), "mask_shape_mismatch", null, [4]),
+        ];
+        foreach ((string name, int[] shape, AxisSpec axis, string error, int[]? gamma, int[]? mask) in cases)
+        {
+            yield return new CaseSpec
+            {
+                Id = $"invalid.{name}.f32",
+                Title = $"Must be rejected as {error}: axis={axis} on shape {ShapeText(shape)}"
+                    + (gamma is null ? "" : $" with gamma of shape {ShapeText(gamma)}")
+                    + (mask is null ? "" : $" with a mask of shape {ShapeText(mask)}"),
+                Kind = FixtureKind.Invalid,
+                Shape = shape,
+                Axis = axis,
+                ExpectedError = error,
+                GammaShape = gamma,
+                MaskShape = mask,
+                Masked = mask is not null,
+            };
+        }
+    }
+
+    private static string Join(int[] axes) => string.Join('-', axes);
+
+    private static string Mode(bool training) => training ? "train" : "infer";
+
+    private static string ModeWords(bool training) => training ? "training" : "inference";
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string ShapeText(int[] shape) => BatchNormAxis.ShapeText.Tuple(shape);
+
+    private static string ShapeTextList(int[] axes) => BatchNormAxis.ShapeText.List(axes);
+
+    private static string Short(FixtureDType dtype) => dtype switch
+    {
+        FixtureDType.Float16 => "f16",
+        FixtureDType.BFloat16 => "bf16",
+        FixtureDType.Float32 => "f32",
+        _ => "f64",
+    };
+}

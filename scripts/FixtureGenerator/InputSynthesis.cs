@@ -1,0 +1,72 @@
+namespace BatchNormAxis.FixtureGenerator;
+
+/// <summary>
+/// Makes a case's inputs from its seed, already rounded to the case's dtype: what is stored is what the oracles
+/// compute from.
+/// </summary>
+internal static class InputSynthesis
+{
+    /// <summary>x for a data pattern; channels come from the layout so patterns can target channel 0 and 1.</summary>
+    public static double[] X(CaseSpec spec, AxisResolution layout, DeterministicRandom random)
+    {
+        int[] channelOf = layout.ChannelOfEachElement();
+        double[] x = new double[layout.ElementCount];
+        bool placedInChannel0 = false;
+        bool placedInChannel1 = false;
+        for (int i = 0; i < x.Length; i++)
+        {
+            double z = random.NextNormal();
+            x[i] = spec.Pattern switch
+            {
+                DataPattern.LargeOffset when spec.DType == FixtureDType.Float64 => 1e8 + (z * Math.ScaleB(1.0, -16)),
+                DataPattern.LargeOffset => 1000 + (z * Math.ScaleB(1.0, -11)),
+                DataPattern.ConstantChannel when channelOf[i] == 0 => 0.7,
+                DataPattern.SignedZero when channelOf[i] == 0 => random.NextBool(0.5) ? 0.0 : -0.0,
+                DataPattern.Tiny => z * 1e-20,
+                DataPattern.Huge => z * 1e17,
+                _ => (1.5 * z) + 0.25,
+            };
+
+            // One special value in channel 0 (and, for infinities, an opposite one in channel 1).
+            bool special = spec.Pattern is DataPattern.NaN or DataPattern.Infinity;
+            if (special && channelOf[i] == 0 && !placedInChannel0)
+            {
+                x[i] = spec.Pattern == DataPattern.NaN ? double.NaN : double.PositiveInfinity;
+                placedInChannel0 = true;
+            }
+            else if (spec.Pattern == DataPattern.Infinity && channelOf[i] == 1 && !placedInChannel1)
+            {
+                x[i] = double.NegativeInfinity;
+                placedInChannel1 = true;
+            }
+        }
+
+        return Rounded(spec.DType, x);
+    }
+
+    /// <summary>dy: roughly standard normal.</summary>
+    public static double[] Dy(CaseSpec spec, int count, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, count).Select(_ => random.NextNormal())]);
+
+    /// <summary>gamma in [0.5, 1.5), not 1, so a missing or misplaced gamma shows.</summary>
+    public static double[] Gamma(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.5, 1.5))]);
+
+    /// <summary>beta in [-1, 1).</summary>
+    public static double[] Beta(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(-1, 1))]);
+
+    /// <summary>A moving mean in [-0.5, 0.5), not Keras' initial zeros, so inference visibly uses it.</summary>
+    public static double[] MovingMean(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(-0.5, 0.5))]);
+
+    /// <summary>A moving variance in [0.5, 1.5).</summary>
+    public static double[] MovingVariance(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.5, 1.5))]);
+
+    /// <summary>A mask over positions (the input without its last axis): 1 keeps, 0 masks out; about 70% kept.</summary>
+    public static double[] Mask(CaseSpec spec, int positions, DeterministicRandom random) =>
+        [.. Enumerable.Range(0, positions).Select(_ => spec.FullyMasked ? 0.0 : (random.NextBool(0.7) ? 1.0 : 0.0))];
+
+    public static double[] Rounded(FixtureDType dtype, double[] values) => [.. values.Select(v => DTypes.Round(dtype, v))];
+}
