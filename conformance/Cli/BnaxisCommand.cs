@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using BatchNormAxis.Conformance;
 
 namespace BatchNormAxis.Cli;
 
@@ -11,7 +12,7 @@ internal static class BnaxisCommand
 {
     private const string Description =
         "BatchNormAxis: what Keras BatchNormalization(axis=...) computes.\n"
-        + "Exit codes: 0 success, 2 invalid command line or input, 70 internal error.";
+        + "Exit codes: 0 success, 1 problems found (fixtures verify), 2 invalid command line or input, 70 internal error.";
 
     /// <summary>Parses and runs a command line, writing to the given streams; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -19,6 +20,7 @@ internal static class BnaxisCommand
         RootCommand root = new(Description)
         {
             ExplainCommand.Create(output),
+            FixturesCommand.Create(output, error),
         };
 
         ParseResult parseResult = root.Parse(args);
@@ -46,6 +48,12 @@ internal static class BnaxisCommand
         {
             error.WriteLine($"bnaxis: {exception.Message}");
             return ExitCodes.UsageError;
+        }
+        catch (FixtureFormatException exception)
+        {
+            // A manifest or schema too broken to go on: a finding, like any other verify problem.
+            error.WriteLine($"bnaxis: {exception.Message}");
+            return ExitCodes.Failure;
         }
 #pragma warning disable CA1031 // The last line of defence: a bug must still end in one line, not a stack trace.
         catch (Exception exception)

@@ -6,6 +6,9 @@ internal static class ExitCodes
     /// <summary>The command did what was asked.</summary>
     public const int Success = 0;
 
+    /// <summary>The command ran and found problems (e.g. <c>fixtures verify</c> found a changed file).</summary>
+    public const int Failure = 1;
+
     /// <summary>The command line or its input was invalid: an unknown option, a malformed shape, an axis that does not fit.</summary>
     public const int UsageError = 2;
 
