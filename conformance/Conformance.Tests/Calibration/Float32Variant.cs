@@ -252,42 +252,42 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
             case Summation.Welford:
                 return WelfordChunk(values);
             case Summation.ChunkedChan:
-            {
-                int chunk = (n + 3) / 4;
-                (float count, float mean, float m2) total = (0, 0, 0);
-                for (int start = 0; start < n; start += chunk)
                 {
-                    float[] part = values[start..Math.Min(n, start + chunk)];
-                    (float partMean, float partVariance) = WelfordChunk(part);
-                    float partCount = part.Length;
-                    float combined = total.count + partCount;
-                    float delta = partMean - total.mean;
-                    total = (combined, total.mean + (delta * partCount / combined), total.m2 + (partVariance * partCount) + (delta * delta * total.count * partCount / combined));
-                }
+                    int chunk = (n + 3) / 4;
+                    (float count, float mean, float m2) total = (0, 0, 0);
+                    for (int start = 0; start < n; start += chunk)
+                    {
+                        float[] part = values[start..Math.Min(n, start + chunk)];
+                        (float partMean, float partVariance) = WelfordChunk(part);
+                        float partCount = part.Length;
+                        float combined = total.count + partCount;
+                        float delta = partMean - total.mean;
+                        total = (combined, total.mean + (delta * partCount / combined), total.m2 + (partVariance * partCount) + (delta * delta * total.count * partCount / combined));
+                    }
 
-                return (total.mean, total.m2 / n);
-            }
+                    return (total.mean, total.m2 / n);
+                }
 
             case Summation.SinglePassWrong:
-            {
-                float sum = 0;
-                float sumOfSquares = 0;
-                foreach (float v in values)
                 {
-                    sum += v;
-                    sumOfSquares += v * v;
+                    float sum = 0;
+                    float sumOfSquares = 0;
+                    foreach (float v in values)
+                    {
+                        sum += v;
+                        sumOfSquares += v * v;
+                    }
+
+                    float mean = sum / n;
+                    return (mean, (sumOfSquares / n) - (mean * mean));
                 }
 
-                float mean = sum / n;
-                return (mean, (sumOfSquares / n) - (mean * mean));
-            }
-
             default:
-            {
-                float mean = Sum(values) / n;
-                float[] squares = [.. values.Select(v => (v - mean) * (v - mean))];
-                return (mean, Sum(squares) / n);
-            }
+                {
+                    float mean = Sum(values) / n;
+                    float[] squares = [.. values.Select(v => (v - mean) * (v - mean))];
+                    return (mean, Sum(squares) / n);
+                }
         }
     }
 
