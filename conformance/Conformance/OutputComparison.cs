@@ -8,7 +8,8 @@ namespace BatchNormAxis.Conformance;
 /// <param name="Actual">The implementation's value there.</param>
 /// <param name="Tolerance">The tolerance there.</param>
 /// <param name="ErrorUlps">The error there, in ULPs of the output dtype at the reference.</param>
-public sealed record OutputComparison(string Name, bool Passed, int WorstIndex, double Reference, double Actual, double Tolerance, double ErrorUlps)
+/// <param name="WorstRatio">|actual - reference| / tolerance there: at most 1 to pass; +inf for a NaN or infinity mismatch.</param>
+public sealed record OutputComparison(string Name, bool Passed, int WorstIndex, double Reference, double Actual, double Tolerance, double ErrorUlps, double WorstRatio)
 {
     /// <summary>The comparison rule of docs/tolerance.md, element by element.</summary>
     /// <param name="name">The output's name.</param>
@@ -21,7 +22,7 @@ public sealed record OutputComparison(string Name, bool Passed, int WorstIndex, 
         ArgumentNullException.ThrowIfNull(actual);
         if (actual.Length != expected.Reference.Length)
         {
-            return new OutputComparison(name, false, -1, double.NaN, double.NaN, 0, double.PositiveInfinity);
+            return new OutputComparison(name, false, -1, double.NaN, double.NaN, 0, double.PositiveInfinity, double.PositiveInfinity);
         }
 
         int worst = 0;
@@ -40,7 +41,7 @@ public sealed record OutputComparison(string Name, bool Passed, int WorstIndex, 
         double reference = expected.Reference[worst];
         double value = actual[worst];
         double ulps = double.IsFinite(reference) && double.IsFinite(value) ? Math.Abs(value - reference) / DTypes.Ulp(expected.DType, reference) : double.PositiveInfinity;
-        return new OutputComparison(name, passed, worst, reference, value, expected.Tolerance[worst], ulps);
+        return new OutputComparison(name, passed, worst, reference, value, expected.Tolerance[worst], ulps, worstRatio);
     }
 
     /// <summary>|actual - reference| / tolerance, with 0 for a match and +inf for a mismatch of NaN or infinity.</summary>
