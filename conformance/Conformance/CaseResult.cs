@@ -11,6 +11,21 @@ public enum CaseVerdict
 
     /// <summary>The implementation does not support what the case needs (declared, not a failure).</summary>
     Unsupported,
+
+    /// <summary>The implementation chose not to run the case.</summary>
+    Skipped,
+
+    /// <summary>The implementation failed unexpectedly (an exception, a harness bug).</summary>
+    Errored,
+
+    /// <summary>The harness did not answer in time; its process group was killed.</summary>
+    Timeout,
+
+    /// <summary>The harness exited or broke the protocol while running the case.</summary>
+    Crashed,
+
+    /// <summary>The case never ran: the harness was declared unstable after repeated crashes.</summary>
+    NotRun,
 }
 
 /// <summary>What happened when a case ran.</summary>
