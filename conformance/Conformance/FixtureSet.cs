@@ -57,7 +57,14 @@ public sealed class FixtureSet
     /// <returns>The case.</returns>
     /// <exception cref="FixtureFormatException">The file is missing, altered, or invalid.</exception>
     /// <exception cref="KeyNotFoundException">No case has that id.</exception>
-    public FixtureCase ReadCase(string id)
+    public FixtureCase ReadCase(string id) => ReadCaseWithBytes(id).Case;
+
+    /// <summary>Reads one case like <see cref="ReadCase"/>, also returning the verified bytes of its file.</summary>
+    /// <param name="id">The case id.</param>
+    /// <returns>The case and its file's bytes.</returns>
+    /// <exception cref="FixtureFormatException">The file is missing, altered, or invalid.</exception>
+    /// <exception cref="KeyNotFoundException">No case has that id.</exception>
+    public (FixtureCase Case, byte[] Bytes) ReadCaseWithBytes(string id)
     {
         if (!_entries.TryGetValue(id, out ManifestEntry? entry))
         {
@@ -88,7 +95,7 @@ public sealed class FixtureSet
             throw new FixtureFormatException(entry.Path, id, "the case disagrees with its manifest entry (id, kind, dtype, shape or axis)");
         }
 
-        return fixture;
+        return (fixture, bytes);
     }
 
     /// <summary>Checks every case; returns every problem found, one line each (empty when all is well).</summary>

@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+
+namespace BatchNormAxis.Conformance.Diagnosis;
+
+/// <summary>A known mistake the failing outputs match, with a sentence saying what it means.</summary>
+/// <param name="Convention">The mistake.</param>
+/// <param name="Explanation">What the implementation probably does, and what Keras does instead.</param>
+public sealed record Finding(WrongConvention Convention, string Explanation);
+
+/// <summary>
+/// Explains a failing case: runs the same inputs through every <see cref="ConventionVariant"/> and names those
+/// whose results the implementation's outputs match within the case's tolerances.
+/// </summary>
+public static class Diagnoser
+{
+    private static readonly ImmutableDictionary<WrongConvention, string> s_explanations = new Dictionary<WrongConvention, string>
+    {
+        [WrongConvention.InvertedAxisMeaning] = "statistics taken over the kept axes: `axis` read as the axes to reduce (np.mean style); Keras keeps them and reduces every other axis",
+        [WrongConvention.UnbiasedMovingVariance] = "moving variance fed n/(n-1) times the batch variance (PyTorch, tf.keras fused path); Keras feeds the biased variance",
+        [WrongConvention.PyTorchMomentum] = "momentum weighs the new batch statistic (PyTorch); Keras: moving = moving * momentum + batch * (1 - momentum)",
+        [WrongConvention.EpsilonOutsideRoot] = "epsilon added outside the square root, sqrt(var) + eps; Keras divides by sqrt(var + eps)",
+        [WrongConvention.SinglePassVariance] = "variance as E[x²] - E[x]², which cancels (or goes negative) when the mean is large against the spread; use two passes, Welford or a shifted sum",
+        [WrongConvention.ChannelAsLastAxis] = "parameters and statistics indexed by flat index modulo C, as if the channel were the last axis (TF.js CPU bug, tensorflow/tfjs#1106)",
+        [WrongConvention.AxisFromWrongEnd] = "kept axes counted from the wrong end (axis a read as rank - 1 - a)",
+        [WrongConvention.GammaBetaSwapped] = "gamma and beta swapped; Keras weight order is gamma, beta, moving_mean, moving_variance",
+        [WrongConvention.MovingStatisticsSwapped] = "moving mean and moving variance swapped",
+        [WrongConvention.FrozenIgnored] = "a frozen layer (trainable=false) called with training=true still uses batch statistics and updates them; Keras 3 and tf.keras 2 run it in inference mode",
+        [WrongConvention.MovingStatisticsNotUpdated] = "training leaves the moving statistics untouched; Keras updates them on every training call",
+    }.ToImmutableDictionary();
+
+    /// <summary>The known mistakes the response matches; empty when none does (or it has no outputs).</summary>
+    /// <param name="fixture">The case.</param>
+    /// <param name="response">The implementation's failing answer.</param>
+    /// <returns>The findings.</returns>
+    public static IReadOnlyList<Finding> Diagnose(FixtureCase fixture, CaseResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(fixture);
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.Kind != ResponseKind.Outputs)
+        {
+            return [];
+        }
+
+        var findings = new List<Finding>();
+        foreach (WrongConvention convention in Enum.GetValues<WrongConvention>())
+        {
+            CaseResponse variant;
+            try
+            {
+                variant = CaseExecutor.Execute(fixture, new ConventionVariant(convention));
+            }
+#pragma warning disable CA1031 // A variant that cannot express this case simply does not explain it.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                continue;
+            }
+
+            // A variant that passes the case cannot explain a failure of it.
+            if (variant.Kind != ResponseKind.Outputs || CaseGrader.Grade(fixture, variant).Verdict == CaseVerdict.Passed)
+            {
+                continue;
+            }
+
+            if (CaseGrader.Grade(WithReferences(fixture, variant.Outputs), response).Verdict == CaseVerdict.Passed)
+            {
+                findings.Add(new Finding(convention, s_explanations[convention]));
+            }
+        }
+
+        // Single-pass garbage depends on the summation order, so it rarely matches bit for bit: its symptom does.
+        if (findings.Count == 0 && fixture.Id.Contains("large-offset", StringComparison.Ordinal) && HasNaNWhereReferenceIsFinite(fixture, response))
+        {
+            findings.Add(new Finding(WrongConvention.SinglePassVariance, "NaN where the reference is finite on large-offset data: " + s_explanations[WrongConvention.SinglePassVariance]));
+        }
+
+        return findings;
+    }
+
+    /// <summary>
+    /// The case with every expected reference replaced by a variant's outputs. The tolerances are widened: they were
+    /// derived for the case's own computation (an inference call has no statistics error), and a variant may compute
+    /// differently (batch statistics in a frozen call); 16x the tolerance plus 64 units of roundoff of each value
+    /// still leaves the conventions far apart (the closest, epsilon outside the root, differs by about 5e-4).
+    /// </summary>
+    private static FixtureCase WithReferences(FixtureCase fixture, ImmutableDictionary<string, double[]> outputs)
+    {
+        double u = DTypes.ComputeUnitRoundoff(fixture.DType);
+        ExpectedTensor Replace(string name, ExpectedTensor expected) => expected with
+        {
+            Reference = outputs[name],
+            Tolerance = [.. expected.Tolerance.Select((t, i) => double.IsFinite(outputs[name][i])
+                ? (16 * t) + (64 * u * Math.Abs(outputs[name][i])) + DTypes.Ulp(expected.DType, outputs[name][i])
+                : 0)],
+        };
+
+        return fixture with
+        {
+            Expected = fixture.Expected.ToImmutableSortedDictionary(e => e.Key, e => Replace(e.Key, e.Value), StringComparer.Ordinal),
+            Steps = [.. fixture.Steps.Select((step, k) => step with
+            {
+                Expected = step.Expected.ToImmutableSortedDictionary(e => e.Key, e => Replace($"steps[{k}].{e.Key}", e.Value), StringComparer.Ordinal),
+            })],
+        };
+    }
+
+    private static bool HasNaNWhereReferenceIsFinite(FixtureCase fixture, CaseResponse response) =>
+        CaseGrader.Expectations(fixture).Any(e => response.Outputs.TryGetValue(e.Name, out double[]? actual)
+            && actual.Length == e.Expected.Reference.Length
+            && actual.Where((v, i) => double.IsNaN(v) && double.IsFinite(e.Expected.Reference[i])).Any());
+}

@@ -1,0 +1,41 @@
+namespace BatchNormAxis.Conformance.Diagnosis;
+
+/// <summary>
+/// Known ways to get BatchNormalization(axis=...) wrong, each seen in a real framework or port
+/// (shared/reference/semantics.md, sections 8 and 9).
+/// </summary>
+public enum WrongConvention
+{
+    /// <summary>Statistics over the kept axes: the axis read as the one to reduce, as in np.mean(axis=...).</summary>
+    InvertedAxisMeaning,
+
+    /// <summary>The moving variance fed n/(n-1) times the batch variance (PyTorch, tf.keras' fused path).</summary>
+    UnbiasedMovingVariance,
+
+    /// <summary>PyTorch's momentum: moving = (1 - m) * moving + m * batch.</summary>
+    PyTorchMomentum,
+
+    /// <summary>(x - mean) / (sqrt(variance) + epsilon): epsilon outside the square root.</summary>
+    EpsilonOutsideRoot,
+
+    /// <summary>Variance as E[x²] - E[x]² in one pass, which cancels catastrophically (Keras 3's NumPy and torch backends).</summary>
+    SinglePassVariance,
+
+    /// <summary>Parameters and statistics indexed by flat index modulo C: the channel taken as the last axis (TF.js CPU, tensorflow/tfjs#1106).</summary>
+    ChannelAsLastAxis,
+
+    /// <summary>Each kept axis counted from the other end: axis a read as rank - 1 - a.</summary>
+    AxisFromWrongEnd,
+
+    /// <summary>gamma and beta swapped (weights loaded in the wrong order).</summary>
+    GammaBetaSwapped,
+
+    /// <summary>Moving mean and moving variance swapped (pytorch2keras#120).</summary>
+    MovingStatisticsSwapped,
+
+    /// <summary>A frozen layer (trainable=false) still normalizes with batch statistics and updates (TF.js, tf.keras V1).</summary>
+    FrozenIgnored,
+
+    /// <summary>Training leaves the moving statistics as they were.</summary>
+    MovingStatisticsNotUpdated,
+}

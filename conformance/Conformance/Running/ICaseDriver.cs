@@ -1,0 +1,25 @@
+using BatchNormAxis.Conformance.Protocol;
+
+namespace BatchNormAxis.Conformance.Running;
+
+/// <summary>What a driver got for one case: an answer to grade, or a failure of the harness itself.</summary>
+/// <param name="Response">The implementation's answer, when it gave one.</param>
+/// <param name="Failure">Timeout, Crashed, Errored or NotRun when it gave none.</param>
+/// <param name="Message">Why it gave none.</param>
+public sealed record DriverAnswer(CaseResponse? Response, CaseVerdict? Failure = null, string? Message = null);
+
+/// <summary>Runs cases on one implementation: in process, or through a harness speaking the protocol.</summary>
+public interface ICaseDriver : IDisposable
+{
+    /// <summary>The implementation's identity and capabilities.</summary>
+    HarnessCapabilities Capabilities { get; }
+
+    /// <summary>Everything the implementation wrote to stderr that was kept, or empty.</summary>
+    string StderrTail { get; }
+
+    /// <summary>Runs one case.</summary>
+    /// <param name="fixture">The case.</param>
+    /// <param name="caseFile">The case file's verified bytes (what a harness is sent, without expectations).</param>
+    /// <returns>The answer, or the failure.</returns>
+    DriverAnswer Run(FixtureCase fixture, byte[] caseFile);
+}
