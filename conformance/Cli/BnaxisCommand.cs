@@ -12,7 +12,7 @@ internal static class BnaxisCommand
 {
     private const string Description =
         "BatchNormAxis: what Keras BatchNormalization(axis=...) computes.\n"
-        + "Exit codes: 0 success, 1 problems found (fixtures verify), 2 invalid command line or input, 70 internal error.";
+        + "Exit codes: 0 success, 1 failures or problems found (run, fixtures verify), 2 invalid command line or input, 3 harness unusable (run), 70 internal error.";
 
     /// <summary>Parses and runs a command line, writing to the given streams; returns the exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -21,6 +21,8 @@ internal static class BnaxisCommand
         {
             ExplainCommand.Create(output),
             FixturesCommand.Create(output, error),
+            RunCommand.Create(output, error),
+            ServeCommand.Create(),
         };
 
         ParseResult parseResult = root.Parse(args);

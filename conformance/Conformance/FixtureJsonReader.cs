@@ -15,7 +15,15 @@ public static class FixtureJsonReader
     /// <param name="path">The file's path, for messages.</param>
     /// <returns>The case.</returns>
     /// <exception cref="FixtureFormatException">The file is not a well-formed, self-consistent case.</exception>
-    public static FixtureCase Read(ReadOnlySpan<byte> json, string path)
+    public static FixtureCase Read(ReadOnlySpan<byte> json, string path) => Read(json, path, requireExpectations: true);
+
+    /// <summary>Parses and checks one case; a case received by a harness has no expectations.</summary>
+    /// <param name="json">The case's bytes.</param>
+    /// <param name="path">Where it came from, for messages.</param>
+    /// <param name="requireExpectations">False for a case as the protocol sends it: expected outputs and errors removed.</param>
+    /// <returns>The case.</returns>
+    /// <exception cref="FixtureFormatException">The JSON is not a well-formed, self-consistent case.</exception>
+    public static FixtureCase Read(ReadOnlySpan<byte> json, string path, bool requireExpectations)
     {
         JsonDocument document;
         try
@@ -36,7 +44,7 @@ public static class FixtureJsonReader
             var context = new Context(path, id);
             try
             {
-                return ReadCase(root, context);
+                return ReadCase(root, context, requireExpectations);
             }
             catch (Exception exception) when (exception is InvalidOperationException or KeyNotFoundException or FormatException or ArgumentException)
             {
@@ -45,7 +53,7 @@ public static class FixtureJsonReader
         }
     }
 
-    private static FixtureCase ReadCase(JsonElement root, Context context)
+    private static FixtureCase ReadCase(JsonElement root, Context context, bool requireExpectations)
     {
         string formatVersion = context.RequireString(root, "format_version");
         if (formatVersion.Split('.')[0] != FixtureFormat.Version.Split('.')[0])
@@ -100,16 +108,18 @@ public static class FixtureJsonReader
             Training = context.Require(root, "training").GetBoolean(),
             Capabilities = [.. context.Require(root, "capabilities").EnumerateArray().Select(e => e.GetString()!)],
             Inputs = inputs.ToImmutable(),
-            Expected = kind is FixtureKind.Forward or FixtureKind.Backward
+            Expected = kind is FixtureKind.Forward or FixtureKind.Backward && (requireExpectations || root.TryGetProperty("expected", out _))
                 ? ReadExpectedOutputs(context.Require(root, "expected"), context, "expected")
                 : ImmutableSortedDictionary<string, ExpectedTensor>.Empty,
             Steps = kind == FixtureKind.Sequence
                 ? [.. context.Require(root, "steps").EnumerateArray().Select((step, i) => new FixtureStep(
                     context.Require(step, "training").GetBoolean(),
                     ReadTensor(context.Require(step, "x"), context, $"steps[{i}].x"),
-                    ReadExpectedOutputs(context.Require(step, "expected"), context, $"steps[{i}].expected")))]
+                    requireExpectations || step.TryGetProperty("expected", out _)
+                        ? ReadExpectedOutputs(context.Require(step, "expected"), context, $"steps[{i}].expected")
+                        : ImmutableSortedDictionary<string, ExpectedTensor>.Empty))]
                 : [],
-            ExpectedError = kind == FixtureKind.Invalid ? context.RequireString(root, "error") : null,
+            ExpectedError = kind == FixtureKind.Invalid && (requireExpectations || root.TryGetProperty("error", out _)) ? context.RequireString(root, "error") : null,
         };
 
         CheckConsistency(fixture, context);

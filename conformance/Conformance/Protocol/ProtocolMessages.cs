@@ -164,7 +164,8 @@ public static class ProtocolMessages
                     var steps = new JsonArray();
                     for (int k = 0; k < fixture.Steps.Length; k++)
                     {
-                        steps.Add(Tensors(fixture, response.Outputs, $"steps[{k}].", fixture.Steps[k].Expected.Keys));
+                        string prefix = $"steps[{k}].";
+                        steps.Add(Tensors(fixture, response.Outputs, prefix, response.Outputs.Keys.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Select(n => n[prefix.Length..])));
                     }
 
                     reply["steps"] = steps;
