@@ -39,3 +39,26 @@ public enum WrongConvention
     /// <summary>Training leaves the moving statistics as they were.</summary>
     MovingStatisticsNotUpdated,
 }
+
+/// <summary>The stable snake_case names reports use for <see cref="WrongConvention"/> values.</summary>
+public static class WrongConventions
+{
+    /// <summary>The report name of a convention, e.g. <c>pytorch_momentum</c>.</summary>
+    /// <param name="convention">The convention.</param>
+    /// <returns>The name.</returns>
+    public static string Name(WrongConvention convention) => convention switch
+    {
+        WrongConvention.InvertedAxisMeaning => "inverted_axis_meaning",
+        WrongConvention.UnbiasedMovingVariance => "unbiased_moving_variance",
+        WrongConvention.PyTorchMomentum => "pytorch_momentum",
+        WrongConvention.EpsilonOutsideRoot => "epsilon_outside_root",
+        WrongConvention.SinglePassVariance => "single_pass_variance",
+        WrongConvention.ChannelAsLastAxis => "channel_as_last_axis",
+        WrongConvention.AxisFromWrongEnd => "axis_from_wrong_end",
+        WrongConvention.GammaBetaSwapped => "gamma_beta_swapped",
+        WrongConvention.MovingStatisticsSwapped => "moving_statistics_swapped",
+        WrongConvention.FrozenIgnored => "frozen_ignored",
+        WrongConvention.MovingStatisticsNotUpdated => "moving_statistics_not_updated",
+        _ => throw new ArgumentOutOfRangeException(nameof(convention), convention, "Unknown convention."),
+    };
+}

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BatchNormAxis.Conformance.Diagnosis;
 using BatchNormAxis.Conformance.Running;
 
 namespace BatchNormAxis.Conformance.Reports;
@@ -80,7 +81,7 @@ public static class JsonReportWriter
         })]),
         ["diagnosis"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject
         {
-            ["convention"] = Snake(f.Convention.ToString()),
+            ["convention"] = WrongConventions.Name(f.Convention),
             ["explanation"] = f.Explanation,
         })]),
     };

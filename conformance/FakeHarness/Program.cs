@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using BatchNormAxis;
+using BatchNormAxis.Conformance;
+using BatchNormAxis.Conformance.Diagnosis;
+using BatchNormAxis.Conformance.Protocol;
+
+// A harness that misbehaves in one chosen way, so the runner's tests can check it survives each.
+// Usage: FakeHarness <mode>; modes are listed in Misbehaviour below. Anything unknown exits 64.
+if (args.Length != 1)
+{
+    Console.Error.WriteLine("usage: FakeHarness <mode>");
+    return 64;
+}
+
+string mode = args[0];
+var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true, NewLine = "\n" };
+var stdin = new StreamReader(Console.OpenStandardInput(), Encoding.UTF8);
+
+switch (mode)
+{
+    case "crash-at-start":
+        Console.Error.WriteLine("fake: cannot load my model, giving up");
+        return 1;
+    case "hang-at-start":
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+    case "garbage-at-start":
+        stdout.WriteLine("Hello! I am not JSON.");
+        Thread.Sleep(Timeout.Infinite);
+        return 0;
+}
+
+int runs = 0;
+while (stdin.ReadLine() is { } line)
+{
+    JsonObject message = JsonNode.Parse(line)!.AsObject();
+    string cmd = message["cmd"]!.GetValue<string>();
+    if (cmd == "stop")
+    {
+        return 0;
+    }
+
+    if (cmd == "start")
+    {
+        if (mode == "flood-stderr")
+        {
+            Flood();
+        }
+
+        if (mode == "html-injection")
+        {
+            Console.Error.WriteLine("<b>bold</b> & <i>stderr</i>");
+            stdout.WriteLine("{\"protocol\":1,\"implementation\":{\"name\":\"fake <img src=x onerror=alert(1)>\",\"version\":\"0\",\"language\":\"C#\"},\"capabilities\":{\"dtypes\":[\"float32\"],\"ranks\":[1,2,3,4,5],\"features\":[\"training\",\"inference\",\"frozen\",\"sequence\",\"errors\"]}}");
+            continue;
+        }
+
+        string features = mode == "no-backward"
+            ? "\"training\",\"inference\",\"frozen\",\"sequence\",\"errors\",\"list_axis\",\"multi_axis\",\"mask\""
+            : "\"training\",\"inference\",\"frozen\",\"backward\",\"sequence\",\"mask\",\"list_axis\",\"multi_axis\",\"errors\"";
+        stdout.WriteLine($"{{\"protocol\":1,\"implementation\":{{\"name\":\"fake-{mode}\",\"version\":\"0\",\"language\":\"C#\"}},\"capabilities\":{{\"dtypes\":[\"float32\",\"float64\",\"float16\",\"bfloat16\"],\"ranks\":[1,2,3,4,5],\"features\":[{features}]}}}}");
+        continue;
+    }
+
+    runs++;
+    int seq = message["seq"]!.GetValue<int>();
+    FixtureCase fixture = FixtureJsonReader.Read(Encoding.UTF8.GetBytes(message["case"]!.ToJsonString()), "run", requireExpectations: false);
+    switch (mode)
+    {
+        case "crash-mid-run" when runs == 3:
+            Console.Error.WriteLine("fake: segmentation fault (pretend)");
+            return 139;
+        case "crash-always":
+            Console.Error.WriteLine("fake: crashing on every case");
+            return 2;
+        case "hang-on-case" when runs == 2:
+            Thread.Sleep(Timeout.Infinite);
+            break;
+        case "hang-with-child" when runs == 1:
+            // A grandchild that would outlive a plain kill of this process; the process-group kill must take it too.
+            var child = Process.Start(new ProcessStartInfo("sleep", "1000") { UseShellExecute = false })!;
+            File.WriteAllText(Environment.GetEnvironmentVariable("FAKE_CHILD_PID_FILE")!, child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Thread.Sleep(Timeout.Infinite);
+            break;
+        case "html-injection":
+            stdout.WriteLine(new JsonObject { ["seq"] = seq, ["skipped"] = new JsonObject { ["message"] = "<script>alert('x')</script>", ["issue_url"] = "javascript:alert(1)" } }.ToJsonString());
+            continue;
+        case "garbage":
+            stdout.WriteLine("{\"seq\": " + seq + ", \"outputs\": 42 <<<");
+            continue;
+        case "wrong-seq":
+            stdout.WriteLine(ProtocolMessages.FormatRunReply(seq + 1, fixture, CaseExecutor.Execute(fixture, ScalarBatchNorm.Instance)));
+            continue;
+        case "flood-stderr":
+            Flood();
+            break;
+        case "wrong-shape":
+            {
+                CaseResponse right = CaseExecutor.Execute(fixture, ScalarBatchNorm.Instance);
+                CaseResponse wrong = right.Kind == ResponseKind.Outputs
+                    ? CaseResponse.WithOutputs(right.Outputs.ToDictionary(o => o.Key, o => o.Value[..^1]))
+                    : right;
+                stdout.WriteLine(ProtocolMessages.FormatRunReply(seq, fixture, wrong));
+                continue;
+            }
+
+        case "nan":
+            {
+                CaseResponse right = CaseExecutor.Execute(fixture, ScalarBatchNorm.Instance);
+                CaseResponse nan = right.Kind == ResponseKind.Outputs
+                    ? CaseResponse.WithOutputs(right.Outputs.ToDictionary(o => o.Key, o => o.Value.Select(_ => double.NaN).ToArray()))
+                    : right;
+                stdout.WriteLine(ProtocolMessages.FormatRunReply(seq, fixture, nan));
+                continue;
+            }
+    }
+
+    IBatchNormalization implementation = mode.StartsWith("variant-", StringComparison.Ordinal)
+        ? new ConventionVariant(Enum.Parse<WrongConvention>(mode["variant-".Length..]))
+        : ScalarBatchNorm.Instance;
+    stdout.WriteLine(ProtocolMessages.FormatRunReply(seq, fixture, CaseExecutor.Execute(fixture, implementation)));
+}
+
+return 0;
+
+// 8 MB of stderr: far more than a pipe buffer, so a runner that does not drain stderr would deadlock here.
+static void Flood()
+{
+    string chunk = new string('e', 8191) + "\n";
+    for (int i = 0; i < 1024; i++)
+    {
+        Console.Error.Write(chunk);
+    }
+}
