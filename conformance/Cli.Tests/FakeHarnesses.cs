@@ -26,5 +26,17 @@ internal static class FakeHarnesses
         throw new InvalidOperationException("fixtures/ not found above the test directory");
     }
 
-    public static string Protocol(string schema) => Path.Combine(Fixtures(), "..", "conformance", "protocol", schema);
+    /// <summary>A schema of conformance/protocol in the repository (found from the solution file, not the fixtures, which the tool also copies next to itself).</summary>
+    public static string Protocol(string schema)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Conformance.sln")))
+            {
+                return Path.Combine(directory.FullName, "conformance", "protocol", schema);
+            }
+        }
+
+        throw new InvalidOperationException("Conformance.sln not found above the test directory");
+    }
 }
