@@ -35,7 +35,7 @@ internal static class ConsoleReport
         }
 
         int unsupported = report.Cases.Count(c => c.Verdict == Conformance.CaseVerdict.Unsupported);
-        int expectedFailures = report.Cases.Count(c => c.Expectation?.Status == ExpectationStatus.Fail && c.Outcome == Outcome.Skipped);
+        int expectedFailures = report.Cases.Count(c => c.Expectation?.Status == ExpectationStatus.Fail && c.Outcome == Outcome.Skipped && c.Verdict != Conformance.CaseVerdict.Unsupported);
         int requiredFailed = failures.Count(c => c.Required);
         output.WriteLine($"{report.Implementation.Name}: {report.Cases.Count} cases in {report.Seconds:0.0} s; {requiredFailed} required cases failed; skipped: {unsupported} unsupported, {expectedFailures} expected failures");
         output.WriteLine(report.Summary);

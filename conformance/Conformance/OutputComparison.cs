@@ -66,5 +66,7 @@ public sealed record OutputComparison(string Name, bool Passed, int WorstIndex, 
     /// <summary>One line for a failure report.</summary>
     /// <returns>The description.</returns>
     public override string ToString() =>
-        $"{Name}[{WorstIndex}]: expected {Reference:R} ± {Tolerance:G3}, got {Actual:R} ({ErrorUlps:G3} ULP off)";
+        WorstIndex < 0
+            ? $"{Name}: wrong number of elements"
+            : $"{Name}[{WorstIndex}]: expected {Reference:R}, got {Actual:R}; error {Math.Abs(Actual - Reference):G3} = {ErrorUlps:G3} ULP = {WorstRatio:G3}x the tolerance {Tolerance:G3}";
 }
