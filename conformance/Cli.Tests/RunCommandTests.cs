@@ -165,9 +165,18 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("GammaBetaSwapped", "gamma_beta_swapped")]
     [InlineData("MovingStatisticsSwapped", "moving_statistics_swapped")]
     [InlineData("AxisFromWrongEnd", "axis_from_wrong_end")]
-    public void KnownWrongVariant_IsDiagnosed(string variant, string convention)
+    [InlineData("MovingStatisticsNotUpdated", "moving_statistics_not_updated")]
+    public void KnownWrongVariant_IsDiagnosed(string variant, string convention) => AssertDiagnosed(variant, convention, "keep.r4.*");
+
+    [Fact]
+    public void FrozenIgnored_IsDiagnosed() => AssertDiagnosed("FrozenIgnored", "frozen_ignored", "frozen.*");
+
+    [Fact]
+    public void SinglePassVariance_IsDiagnosedOnLargeOffsetData() => AssertDiagnosed("SinglePassVariance", "single_pass_variance", "data.large-offset.*");
+
+    private void AssertDiagnosed(string variant, string convention, string filter)
     {
-        JsonObject report = RunForReport($"variant-{variant}", "keep.r4.*");
+        JsonObject report = RunForReport($"variant-{variant}", filter);
 
         List<JsonNode> failed = [.. report["cases"]!.AsArray().Where(c => (string)c!["outcome"]! == "failed").Select(c => c!)];
         Assert.NotEmpty(failed);
