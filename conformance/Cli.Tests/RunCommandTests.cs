@@ -17,12 +17,15 @@ public sealed class RunCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [Fact]
-    public void BuiltInScalar_PassesEveryCase()
+    [Theory]
+    [InlineData("fast")]
+    [InlineData("scalar")]
+    public void BuiltIn_PassesEveryCase(string implementation)
     {
-        CliResult result = CliRun.Invoke("run", "--fixtures", FakeHarnesses.Fixtures());
+        CliResult result = CliRun.Invoke("run", "--impl", implementation, "--fixtures", FakeHarnesses.Fixtures());
 
         Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith($"{implementation}: ", result.Output.Split('\n')[^3], StringComparison.Ordinal);
         Assert.Matches(@"\n(\d+) passed, 0 failed, 0 skipped\n$", "\n" + result.Output);
     }
 
@@ -245,7 +248,7 @@ public sealed class RunCommandTests : IDisposable
 
     [Theory]
     [InlineData(new[] { "run", "--filter", "nothing.matches.*" }, "bnaxis: --filter 'nothing.matches.*' matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)")]
-    [InlineData(new[] { "run", "--impl", "fast" }, "bnaxis: --impl fast is not available yet (the fast implementation is issue 5): expected scalar")]
+    [InlineData(new[] { "run", "--impl", "quick" }, "bnaxis: --impl 'quick' is unknown: expected fast or scalar")]
     [InlineData(new[] { "run", "--impl", "scalar", "--harness", "x" }, "bnaxis: give --impl or --harness, not both")]
     [InlineData(new[] { "run", "--case-timeout", "0" }, "bnaxis: --case-timeout 0 is not usable: expected a positive number of seconds")]
     [InlineData(new[] { "run", "--expectations", "/nonexistent.json" }, "bnaxis: expectations file '/nonexistent.json' not found")]

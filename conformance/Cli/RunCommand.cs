@@ -11,7 +11,7 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        Option<string?> implOption = new("--impl") { Description = "A built-in implementation: scalar (default; fast when it exists)." };
+        Option<string?> implOption = new("--impl") { Description = "A built-in implementation: fast (default) or scalar (the plain reference)." };
         Option<string?> harnessOption = new("--harness") { Description = "A shell command that starts your harness; it speaks docs/protocol.md on stdin/stdout." };
         Option<string?> fixturesOption = new("--fixtures") { Description = "The fixture directory. Default: the nearest fixtures/ above the current directory or the tool." };
         Option<string[]> filterOption = new("--filter") { Description = "Run only cases whose id matches one of these globs (* and ?; never regex). Repeatable.", AllowMultipleArgumentsPerToken = true };

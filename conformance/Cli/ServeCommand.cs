@@ -14,7 +14,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        Option<string> implOption = new("--impl") { Description = "The built-in implementation to serve: scalar.", DefaultValueFactory = _ => BuiltInImplementations.Default };
+        Option<string> implOption = new("--impl") { Description = "The built-in implementation to serve: fast (default) or scalar.", DefaultValueFactory = _ => BuiltInImplementations.Default };
         Command command = new("serve", "Serve a built-in implementation over the harness protocol (docs/protocol.md) on stdin/stdout until 'stop' or end of input.")
         {
             implOption,

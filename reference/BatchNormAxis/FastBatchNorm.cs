@@ -1,0 +1,302 @@
+using System.Buffers;
+using System.Numerics;
+
+namespace BatchNormAxis;
+
+/// <summary>
+/// The fast implementation, behind the same contract as <see cref="ScalarBatchNorm"/>. Any keep-set is read as
+/// rows of contiguous memory (<see cref="RowLayout"/>): rows of consecutive channels (channels-last) or rows of one
+/// channel (channels-first), so two kernels cover every axis pattern. Training reads x twice and writes y once:
+/// one pass of shifted sums for the statistics, one fused <c>y = x * scale + shift</c>.
+/// </summary>
+/// <remarks>
+/// <para>Statistics: each channel's values minus one of its own values (the shift) are summed with their squares
+/// in double, so a large mean does not cancel the variance and any summation order gives the same float32 result
+/// to within rounding. A Keras 3 mask, and element types other than float and double (Half), take the reference's
+/// path for now.</para>
+/// <para>Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls allocate nothing in
+/// steady state. One thread; results do not depend on the machine's core count.</para>
+/// </remarks>
+public sealed class FastBatchNorm : IBatchNormalization
+{
+    /// <summary>The shared instance; the class holds no state.</summary>
+    public static FastBatchNorm Instance { get; } = new();
+
+    /// <inheritdoc/>
+    public string Name => "fast";
+
+    /// <inheritdoc/>
+    public void Forward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        bool training,
+        ReadOnlySpan<T> x,
+        BatchNormWeights<T> weights,
+        ForwardDestinations<T> destinations,
+        ReadOnlySpan<bool> mask = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormArguments.ValidateForward(layout, options, x, weights, destinations, mask);
+        if (!mask.IsEmpty || !IsFastType<T>())
+        {
+            ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
+            return;
+        }
+
+        int channels = layout.ChannelCount;
+        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
+        var rows = new RowLayout(layout, layoutScratch);
+        double[] doubles = ArrayPool<double>.Shared.Rent(4 * channels);
+        T[] parameters = ArrayPool<T>.Shared.Rent(2 * channels);
+        try
+        {
+            Span<double> mean = doubles.AsSpan(0, channels);
+            Span<double> variance = doubles.AsSpan(channels, channels);
+            Span<double> movingMean = doubles.AsSpan(2 * channels, channels);
+            Span<double> movingVariance = doubles.AsSpan(3 * channels, channels);
+            Widen(weights.MovingMean, movingMean);
+            Widen(weights.MovingVariance, movingVariance);
+
+            bool useBatchStatistics = training && options.Trainable;
+            if (useBatchStatistics)
+            {
+                ComputeStatistics(layout, rows, x, mean, variance);
+            }
+            else
+            {
+                movingMean.CopyTo(mean);
+                movingVariance.CopyTo(variance);
+            }
+
+            // Fold gamma, beta, mean and variance into one scale and shift per channel: y = x * scale + shift.
+            Span<T> scale = parameters.AsSpan(0, channels);
+            Span<T> shift = parameters.AsSpan(channels, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                double gamma = options.Scale ? double.CreateTruncating(weights.Gamma[c]) : 1.0;
+                double beta = options.Center ? double.CreateTruncating(weights.Beta[c]) : 0.0;
+                double channelScale = gamma / Math.Sqrt(variance[c] + options.Epsilon);
+                scale[c] = T.CreateTruncating(channelScale);
+                shift[c] = T.CreateTruncating(beta - (mean[c] * channelScale));
+            }
+
+            Normalize(rows, x, scale, shift, destinations.Y);
+
+            double keep = options.Momentum;
+            for (int c = 0; c < channels; c++)
+            {
+                destinations.MovingMean[c] = T.CreateTruncating(useBatchStatistics ? (movingMean[c] * keep) + (mean[c] * (1 - keep)) : movingMean[c]);
+                destinations.MovingVariance[c] = T.CreateTruncating(useBatchStatistics ? (movingVariance[c] * keep) + (variance[c] * (1 - keep)) : movingVariance[c]);
+            }
+
+            Narrow(mean, destinations.Mean);
+            Narrow(variance, destinations.Variance);
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(parameters);
+            ArrayPool<double>.Shared.Return(doubles);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Backward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        bool training,
+        ReadOnlySpan<T> x,
+        ReadOnlySpan<T> dy,
+        BatchNormWeights<T> weights,
+        BackwardDestinations<T> destinations)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormArguments.ValidateBackward(layout, options, x, dy, weights, destinations);
+        if (!IsFastType<T>())
+        {
+            ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
+            return;
+        }
+
+        int channels = layout.ChannelCount;
+        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
+        var rows = new RowLayout(layout, layoutScratch);
+        double[] doubles = ArrayPool<double>.Shared.Rent(5 * channels);
+        try
+        {
+            Span<double> mean = doubles.AsSpan(0, channels);
+            Span<double> variance = doubles.AsSpan(channels, channels);
+            Span<double> inverseDeviation = doubles.AsSpan(2 * channels, channels);
+            Span<double> sumDy = doubles.AsSpan(3 * channels, channels);
+            Span<double> sumDyNormalized = doubles.AsSpan(4 * channels, channels);
+            bool useBatchStatistics = training && options.Trainable;
+            if (useBatchStatistics)
+            {
+                ComputeStatistics(layout, rows, x, mean, variance);
+            }
+            else
+            {
+                Widen(weights.MovingMean, mean);
+                Widen(weights.MovingVariance, variance);
+            }
+
+            for (int c = 0; c < channels; c++)
+            {
+                inverseDeviation[c] = 1 / Math.Sqrt(variance[c] + options.Epsilon);
+            }
+
+            sumDy.Clear();
+            sumDyNormalized.Clear();
+            for (int row = 0; row < rows.RowCount; row++)
+            {
+                int first = rows.FirstChannelOf(row);
+                int start = row * rows.RowLength;
+                for (int i = 0; i < rows.RowLength; i++)
+                {
+                    int c = rows.InnermostKept ? first + i : first;
+                    double g = double.CreateTruncating(dy[start + i]);
+                    sumDy[c] += g;
+                    sumDyNormalized[c] += g * (double.CreateTruncating(x[start + i]) - mean[c]) * inverseDeviation[c];
+                }
+            }
+
+            double count = layout.ReductionCount;
+            for (int row = 0; row < rows.RowCount; row++)
+            {
+                int first = rows.FirstChannelOf(row);
+                int start = row * rows.RowLength;
+                for (int i = 0; i < rows.RowLength; i++)
+                {
+                    int c = rows.InnermostKept ? first + i : first;
+                    double gamma = options.Scale ? double.CreateTruncating(weights.Gamma[c]) : 1.0;
+                    double g = double.CreateTruncating(dy[start + i]);
+                    double gradient = useBatchStatistics
+                        ? gamma * inverseDeviation[c] * (g - (sumDy[c] / count) - ((double.CreateTruncating(x[start + i]) - mean[c]) * inverseDeviation[c] * sumDyNormalized[c] / count))
+                        : gamma * inverseDeviation[c] * g;
+                    destinations.Dx[start + i] = T.CreateTruncating(gradient);
+                }
+            }
+
+            if (options.Scale)
+            {
+                Narrow(sumDyNormalized, destinations.Dgamma);
+            }
+
+            if (options.Center)
+            {
+                Narrow(sumDy, destinations.Dbeta);
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(doubles);
+        }
+    }
+
+    /// <summary>One pass of shifted sums per channel, then mean = shift + S1/N and variance = S2/N - (S1/N)².</summary>
+    private static void ComputeStatistics<T>(AxisResolution layout, RowLayout rows, ReadOnlySpan<T> x, Span<double> mean, Span<double> variance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = layout.ChannelCount;
+        double[] rented = ArrayPool<double>.Shared.Rent(3 * channels);
+        bool[] rentedSeen = ArrayPool<bool>.Shared.Rent(channels);
+        try
+        {
+            Span<double> shift = rented.AsSpan(0, channels);
+            Span<double> sum = rented.AsSpan(channels, channels);
+            Span<double> squares = rented.AsSpan(2 * channels, channels);
+            Span<bool> seen = rentedSeen.AsSpan(0, channels); // a channel's shift is its first value
+            sum.Clear();
+            squares.Clear();
+            seen.Clear();
+
+            for (int row = 0; row < rows.RowCount; row++)
+            {
+                ReadOnlySpan<T> values = x.Slice(row * rows.RowLength, rows.RowLength);
+                int first = rows.FirstChannelOf(row);
+                if (rows.InnermostKept)
+                {
+                    Span<double> rowShift = shift.Slice(first, rows.RowLength);
+                    if (!seen[first])
+                    {
+                        // Rows cover whole runs of channels, so the run's first channel stands for all of them.
+                        Widen(values, rowShift);
+                        seen[first] = true;
+                    }
+
+                    FastKernels.AccumulateChannels(values, rowShift, sum.Slice(first, rows.RowLength), squares.Slice(first, rows.RowLength));
+                }
+                else
+                {
+                    if (!seen[first])
+                    {
+                        shift[first] = double.CreateTruncating(values[0]);
+                        seen[first] = true;
+                    }
+
+                    (double rowSum, double rowSquares) = FastKernels.AccumulateOneChannel(values, shift[first]);
+                    sum[first] += rowSum;
+                    squares[first] += rowSquares;
+                }
+            }
+
+            double count = layout.ReductionCount;
+            for (int c = 0; c < channels; c++)
+            {
+                double shiftedMean = sum[c] / count;
+                mean[c] = shift[c] + shiftedMean;
+
+                // Rounding can leave the difference a hair below zero; the variance is not.
+                variance[c] = Math.Max((squares[c] / count) - (shiftedMean * shiftedMean), 0);
+                if (double.IsNaN(squares[c]) || double.IsNaN(shiftedMean))
+                {
+                    variance[c] = double.NaN;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(rentedSeen);
+            ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    private static void Normalize<T>(RowLayout rows, ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < rows.RowCount; row++)
+        {
+            int start = row * rows.RowLength;
+            int first = rows.FirstChannelOf(row);
+            if (rows.InnermostKept)
+            {
+                FastKernels.ScaleShift(x.Slice(start, rows.RowLength), scale.Slice(first, rows.RowLength), shift.Slice(first, rows.RowLength), y.Slice(start, rows.RowLength));
+            }
+            else
+            {
+                FastKernels.ScaleShift(x.Slice(start, rows.RowLength), scale[first], shift[first], y.Slice(start, rows.RowLength));
+            }
+        }
+    }
+
+    /// <summary>float and double have kernels; other types (Half) take the reference's path for now.</summary>
+    private static bool IsFastType<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
+
+    private static void Widen<T>(ReadOnlySpan<T> values, Span<double> destination)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            destination[i] = double.CreateTruncating(values[i]);
+        }
+    }
+
+    /// <summary>Rounds into an optional destination (empty: not wanted).</summary>
+    private static void Narrow<T>(ReadOnlySpan<double> values, Span<T> destination)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            destination[i] = T.CreateTruncating(values[i]);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace BatchNormAxis;
+
+/// <summary>
+/// The inner loops of <see cref="FastBatchNorm"/>. Statistics are shifted sums accumulated in double: each channel's
+/// values minus a shift (one of its own values) are summed with their squares in one pass; the shift removes any
+/// large offset, so the variance S2/N - (S1/N)² does not cancel, and double accumulation makes the order of summation
+/// irrelevant at float32 precision. float32 rows take a Vector256 path (8 floats widened to 2 × 4 doubles) when the
+/// hardware has one; everything else, and every remainder, takes the scalar loop, which computes the same values.
+/// </summary>
+internal static class FastKernels
+{
+    /// <summary>A row of consecutive channels: sum[i] += x[i] - shift[i], squares[i] += (x[i] - shift[i])².</summary>
+    public static void AccumulateChannels<T>(ReadOnlySpan<T> row, ReadOnlySpan<double> shift, Span<double> sum, Span<double> squares)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(row);
+            ref float xRef = ref MemoryMarshal.GetReference(x);
+            ref double kRef = ref MemoryMarshal.GetReference(shift);
+            ref double sRef = ref MemoryMarshal.GetReference(sum);
+            ref double qRef = ref MemoryMarshal.GetReference(squares);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                // Lanes 0-3 and 4-7 of the float vector become two double vectors, each paired with its channels' shifts.
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref xRef, (nuint)i));
+                Vector256<double> dLow = low - Vector256.LoadUnsafe(ref kRef, (nuint)i);
+                Vector256<double> dHigh = high - Vector256.LoadUnsafe(ref kRef, (nuint)(i + 4));
+                (Vector256.LoadUnsafe(ref sRef, (nuint)i) + dLow).StoreUnsafe(ref sRef, (nuint)i);
+                (Vector256.LoadUnsafe(ref sRef, (nuint)(i + 4)) + dHigh).StoreUnsafe(ref sRef, (nuint)(i + 4));
+                (Vector256.LoadUnsafe(ref qRef, (nuint)i) + (dLow * dLow)).StoreUnsafe(ref qRef, (nuint)i);
+                (Vector256.LoadUnsafe(ref qRef, (nuint)(i + 4)) + (dHigh * dHigh)).StoreUnsafe(ref qRef, (nuint)(i + 4));
+            }
+        }
+
+        for (; i < row.Length; i++)
+        {
+            double d = double.CreateTruncating(row[i]) - shift[i];
+            sum[i] += d;
+            squares[i] += d * d;
+        }
+    }
+
+    /// <summary>A run of one channel's elements: returns the sum of x - shift and of its squares.</summary>
+    public static (double Sum, double Squares) AccumulateOneChannel<T>(ReadOnlySpan<T> row, double shift)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        double squares = 0;
+        int i = 0;
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated && row.Length >= Vector256<float>.Count)
+        {
+            ReadOnlySpan<float> x = MemoryMarshal.Cast<T, float>(row);
+            ref float xRef = ref MemoryMarshal.GetReference(x);
+            Vector256<double> k = Vector256.Create(shift);
+            Vector256<double> sumLow = Vector256<double>.Zero, sumHigh = Vector256<double>.Zero;
+            Vector256<double> squaresLow = Vector256<double>.Zero, squaresHigh = Vector256<double>.Zero;
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref xRef, (nuint)i));
+                Vector256<double> dLow = low - k;
+                Vector256<double> dHigh = high - k;
+                sumLow += dLow;
+                sumHigh += dHigh;
+                squaresLow += dLow * dLow;
+                squaresHigh += dHigh * dHigh;
+            }
+
+            sum = Vector256.Sum(sumLow + sumHigh);
+            squares = Vector256.Sum(squaresLow + squaresHigh);
+        }
+
+        for (; i < row.Length; i++)
+        {
+            double d = double.CreateTruncating(row[i]) - shift;
+            sum += d;
+            squares += d * d;
+        }
+
+        return (sum, squares);
+    }
+
+    /// <summary>y = x * scale + shift, element by element (a row of consecutive channels).</summary>
+    public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float) || typeof(T) == typeof(double))
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(x, scale, shift, y);
+            return;
+        }
+
+        for (int i = 0; i < x.Length; i++)
+        {
+            y[i] = T.CreateTruncating((double.CreateTruncating(x[i]) * double.CreateTruncating(scale[i])) + double.CreateTruncating(shift[i]));
+        }
+    }
+
+    /// <summary>y = x * scale + shift with one scale and shift (a run of one channel's elements).</summary>
+    public static void ScaleShift<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<float> xs = MemoryMarshal.Cast<T, float>(x);
+            Span<float> ys = MemoryMarshal.Cast<T, float>(y);
+            ref float xRef = ref MemoryMarshal.GetReference(xs);
+            ref float yRef = ref MemoryMarshal.GetReference(ys);
+            Vector256<float> s = Vector256.Create(Unsafe.As<T, float>(ref scale));
+            Vector256<float> b = Vector256.Create(Unsafe.As<T, float>(ref shift));
+            for (; i <= xs.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xRef, (nuint)i), s, b).StoreUnsafe(ref yRef, (nuint)i);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            y[i] = T.FusedMultiplyAdd(x[i], scale, shift);
+        }
+    }
+}

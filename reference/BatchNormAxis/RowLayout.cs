@@ -1,0 +1,81 @@
+namespace BatchNormAxis;
+
+/// <summary>
+/// Any keep-set as rows of contiguous memory. Adjacent axes of the same kind (kept or reduced) are merged; the
+/// innermost merged group is a row. A row is either a run of consecutive channels (innermost group kept:
+/// channels-last style, NHWC with axis -1) or a run of one channel's elements (innermost group reduced:
+/// channels-first style, NCHW with axis 1). The outer groups only decide which channel a row starts at.
+/// </summary>
+internal readonly ref struct RowLayout
+{
+    private readonly Span<int> _outerSizes;
+    private readonly Span<int> _outerChannelWeights;
+
+    /// <summary>Builds the row view of a layout; <paramref name="scratch"/> needs 2 × rank ints.</summary>
+    public RowLayout(AxisResolution layout, Span<int> scratch)
+    {
+        int rank = layout.Rank;
+        Span<int> sizes = scratch[..rank];
+        Span<int> weights = scratch[rank..(2 * rank)];
+
+        // Merge runs of axes of one kind, outermost first; remember each group's kind.
+        int groups = 0;
+        bool previousKept = false;
+        for (int axis = 0; axis < rank; axis++)
+        {
+            bool kept = layout.KeptAxes.Contains(axis);
+            if (groups > 0 && kept == previousKept)
+            {
+                sizes[groups - 1] *= layout.Shape[axis];
+            }
+            else
+            {
+                sizes[groups] = layout.Shape[axis];
+                weights[groups] = kept ? 1 : 0;
+                groups++;
+            }
+
+            previousKept = kept;
+        }
+
+        InnermostKept = weights[groups - 1] != 0;
+        RowLength = sizes[groups - 1];
+        RowCount = layout.ElementCount / RowLength;
+
+        // A kept group's channel weight is the product of the kept sizes inside it (row-major channel order).
+        int channelStride = InnermostKept ? RowLength : 1;
+        for (int g = groups - 2; g >= 0; g--)
+        {
+            if (weights[g] != 0)
+            {
+                weights[g] = channelStride;
+                channelStride *= sizes[g];
+            }
+        }
+
+        _outerSizes = sizes[..(groups - 1)];
+        _outerChannelWeights = weights[..(groups - 1)];
+    }
+
+    /// <summary>Elements per row.</summary>
+    public int RowLength { get; }
+
+    /// <summary>Rows in the input.</summary>
+    public int RowCount { get; }
+
+    /// <summary>True when a row holds <see cref="RowLength"/> consecutive channels; false when it holds elements of one channel.</summary>
+    public bool InnermostKept { get; }
+
+    /// <summary>The channel of a row's first element.</summary>
+    public int FirstChannelOf(int row)
+    {
+        int channel = 0;
+        for (int g = _outerSizes.Length - 1; g >= 0; g--)
+        {
+            channel += (row % _outerSizes[g]) * _outerChannelWeights[g];
+            row /= _outerSizes[g];
+        }
+
+        return channel;
+    }
+}
