@@ -23,6 +23,7 @@ internal static class BnaxisCommand
             FixturesCommand.Create(output, error),
             RunCommand.Create(output, error),
             ServeCommand.Create(),
+            BenchCommand.Create(output, error),
         };
 
         ParseResult parseResult = root.Parse(args);

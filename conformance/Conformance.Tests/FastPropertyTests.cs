@@ -87,6 +87,30 @@ public class FastPropertyTests
         }, iter: 1000);
     }
 
+    /// <summary>Shapes past the kernels' block sizes: more than 64 rows, more than 512, 1024 and 2048 channels per row.</summary>
+    [Theory]
+    [InlineData(new[] { 200, 5 }, new[] { 1 })]
+    [InlineData(new[] { 3, 1500 }, new[] { 1 })]
+    [InlineData(new[] { 2, 3, 1000 }, new[] { 1, 2 })]
+    [InlineData(new[] { 70, 9, 33 }, new[] { 0 })]
+    [InlineData(new[] { 5, 4100 }, new[] { 1 })]
+    public void FastForward_PastTheBlockSizes_MatchesTheReference(int[] shape, int[] kept)
+    {
+        foreach (int mode in new[] { 0, 1 })
+        {
+            int mask = kept.Sum(a => 1 << a);
+            Problem p = Create(shape, mask, mode, flags: 0, epsilon: 1e-3, magnitude: 3, offset: 100, seed: shape.Sum() + mode);
+            var reference = Forward<double>(ScalarBatchNorm.Instance, p);
+            var fast = Forward<float>(FastBatchNorm.Instance, p);
+            ToleranceModel.ForwardBounds bounds = ToleranceModel.Forward(new ToleranceModel.CallInputs(
+                p.Layout, p.Options, p.Training && p.Options.Trainable, s_float32UnitRoundoff, p.X, p.Gamma, p.Beta,
+                p.MovingMean, p.MovingVariance, reference.Mean, reference.Variance));
+
+            AssertWithin(p, "y", reference.Y, fast.Y, bounds.Y);
+            AssertWithin(p, "moving_variance", reference.MovingVariance, fast.MovingVariance, bounds.MovingVariance);
+        }
+    }
+
     private static void AssertWithin(Problem p, string output, double[] reference, double[] actual, double[] bound, FixtureDType dtype = FixtureDType.Float32)
     {
         for (int i = 0; i < reference.Length; i++)

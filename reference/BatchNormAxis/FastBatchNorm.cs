@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace BatchNormAxis;
 
@@ -209,34 +210,14 @@ public sealed class FastBatchNorm : IBatchNormalization
             squares.Clear();
             seen.Clear();
 
-            for (int row = 0; row < rows.RowCount; row++)
+            if (typeof(T) == typeof(float) && rows.InnermostKept && rows.RowsShareChannels)
             {
-                ReadOnlySpan<T> values = x.Slice(row * rows.RowLength, rows.RowLength);
-                int first = rows.FirstChannelOf(row);
-                if (rows.InnermostKept)
-                {
-                    Span<double> rowShift = shift.Slice(first, rows.RowLength);
-                    if (!seen[first])
-                    {
-                        // Rows cover whole runs of channels, so the run's first channel stands for all of them.
-                        Widen(values, rowShift);
-                        seen[first] = true;
-                    }
-
-                    FastKernels.AccumulateChannels(values, rowShift, sum.Slice(first, rows.RowLength), squares.Slice(first, rows.RowLength));
-                }
-                else
-                {
-                    if (!seen[first])
-                    {
-                        shift[first] = double.CreateTruncating(values[0]);
-                        seen[first] = true;
-                    }
-
-                    (double rowSum, double rowSquares) = FastKernels.AccumulateOneChannel(values, shift[first]);
-                    sum[first] += rowSum;
-                    squares[first] += rowSquares;
-                }
+                // Every row holds the same channels (channels-last with one kept group): block over rows and channels.
+                AccumulateChannelsLast(MemoryMarshal.Cast<T, float>(x), rows, shift, sum, squares);
+            }
+            else
+            {
+                AccumulateRows(x, rows, shift, sum, squares, seen);
             }
 
             double count = layout.ReductionCount;
@@ -260,9 +241,107 @@ public sealed class FastBatchNorm : IBatchNormalization
         }
     }
 
+    /// <summary>Any layout: row by row, each row a run of channels or a run of one channel.</summary>
+    private static void AccumulateRows<T>(ReadOnlySpan<T> x, RowLayout rows, Span<double> shift, Span<double> sum, Span<double> squares, Span<bool> seen)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < rows.RowCount; row++)
+        {
+            ReadOnlySpan<T> values = x.Slice(row * rows.RowLength, rows.RowLength);
+            int first = rows.FirstChannelOf(row);
+            if (rows.InnermostKept)
+            {
+                Span<double> rowShift = shift.Slice(first, rows.RowLength);
+                if (!seen[first])
+                {
+                    // Rows cover whole runs of channels, so the run's first channel stands for all of them.
+                    Widen(values, rowShift);
+                    seen[first] = true;
+                }
+
+                FastKernels.AccumulateChannels(values, rowShift, sum.Slice(first, rows.RowLength), squares.Slice(first, rows.RowLength));
+            }
+            else
+            {
+                if (!seen[first])
+                {
+                    shift[first] = double.CreateTruncating(values[0]);
+                    seen[first] = true;
+                }
+
+                (double rowSum, double rowSquares) = FastKernels.AccumulateOneChannel(values, shift[first]);
+                sum[first] += rowSum;
+                squares[first] += rowSquares;
+            }
+        }
+    }
+
+    /// <summary>
+    /// float32 channels-last (every row holds channels 0..C-1): blocks of <see cref="FastKernels.RowsPerBlock"/> rows
+    /// by <see cref="FastKernels.ChannelsPerBlock"/> channels, accumulated in float32 in L1 and added into the double
+    /// sums once per block. The shift is row 0.
+    /// </summary>
+    private static void AccumulateChannelsLast(ReadOnlySpan<float> x, RowLayout rows, Span<double> shift, Span<double> sum, Span<double> squares)
+    {
+        int width = rows.RowLength;
+        float[]? rentedShift = width <= 1024 ? null : ArrayPool<float>.Shared.Rent(width);
+        Span<float> floatShift = rentedShift is null ? stackalloc float[width] : rentedShift.AsSpan(0, width);
+        x[..width].CopyTo(floatShift);
+        for (int c = 0; c < width; c++)
+        {
+            shift[c] = floatShift[c];
+        }
+
+        Span<float> blockSum = stackalloc float[FastKernels.ChannelsPerBlock];
+        Span<float> blockSquares = stackalloc float[FastKernels.ChannelsPerBlock];
+        for (int firstRow = 0; firstRow < rows.RowCount; firstRow += FastKernels.RowsPerBlock)
+        {
+            int blockRows = Math.Min(FastKernels.RowsPerBlock, rows.RowCount - firstRow);
+            for (int firstChannel = 0; firstChannel < width; firstChannel += FastKernels.ChannelsPerBlock)
+            {
+                int blockWidth = Math.Min(FastKernels.ChannelsPerBlock, width - firstChannel);
+                FastKernels.AccumulateChannelBlock(
+                    x[((firstRow * width) + firstChannel)..],
+                    width,
+                    blockRows,
+                    floatShift.Slice(firstChannel, blockWidth),
+                    blockSum,
+                    blockSquares,
+                    sum.Slice(firstChannel, blockWidth),
+                    squares.Slice(firstChannel, blockWidth));
+            }
+        }
+
+        if (rentedShift is not null)
+        {
+            ArrayPool<float>.Shared.Return(rentedShift);
+        }
+    }
+
     private static void Normalize<T>(RowLayout rows, ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (rows.RowsShareChannels)
+        {
+            // Channels-last: a block of channels' scale and shift stays in L1 while every row's slice of it is done;
+            // wide rows (axis=[1, 2, 3]: 200704 channels) would otherwise re-read both arrays from memory per row.
+            const int ChannelsPerBlock = 2048;
+            int width = rows.RowLength;
+            for (int firstChannel = 0; firstChannel < width; firstChannel += ChannelsPerBlock)
+            {
+                int blockWidth = Math.Min(ChannelsPerBlock, width - firstChannel);
+                ReadOnlySpan<T> blockScale = scale.Slice(firstChannel, blockWidth);
+                ReadOnlySpan<T> blockShift = shift.Slice(firstChannel, blockWidth);
+                for (int row = 0; row < rows.RowCount; row++)
+                {
+                    int start = (row * width) + firstChannel;
+                    FastKernels.ScaleShift(x.Slice(start, blockWidth), blockScale, blockShift, y.Slice(start, blockWidth));
+                }
+            }
+
+            return;
+        }
+
         for (int row = 0; row < rows.RowCount; row++)
         {
             int start = row * rows.RowLength;

@@ -55,7 +55,11 @@ internal readonly ref struct RowLayout
 
         _outerSizes = sizes[..(groups - 1)];
         _outerChannelWeights = weights[..(groups - 1)];
+        RowsShareChannels = InnermostKept && groups <= 2;
     }
+
+    /// <summary>True when every row holds the same channels: the only kept group is the innermost (channels-last).</summary>
+    public bool RowsShareChannels { get; }
 
     /// <summary>Elements per row.</summary>
     public int RowLength { get; }

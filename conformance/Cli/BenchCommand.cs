@@ -1,0 +1,145 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace BatchNormAxis.Cli;
+
+/// <summary>
+/// <c>bnaxis bench</c>: times one operation of a built-in implementation on one shape, as a whole process sees it
+/// (median of repeated calls after warm-up), with its bandwidth and the fraction of this machine's measured copy
+/// bandwidth it reaches. BenchmarkDotNet numbers are in reference/BatchNormAxis.Benchmarks.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        Option<string> implOption = new("--impl") { Description = "fast (default) or scalar.", DefaultValueFactory = _ => BuiltInImplementations.Default };
+        Option<string> shapeOption = new("--shape") { Description = "Input shape, e.g. 32,56,56,64.", Required = true };
+        Option<string> axisOption = new("--axis") { Description = "Keras axis, e.g. -1 or 1,2,3.", DefaultValueFactory = _ => "-1" };
+        Option<string> modeOption = new("--mode") { Description = "train, infer or backward.", DefaultValueFactory = _ => "train" };
+        Option<int> threadsOption = new("--threads") { Description = "Threads (the fast implementation is single-threaded for now: 1).", DefaultValueFactory = _ => 1 };
+        Option<int> repeatOption = new("--repeat") { Description = "Timed calls after two warm-up calls; the median is reported.", DefaultValueFactory = _ => 10 };
+        Option<bool> jsonOption = new("--json") { Description = "Print one JSON object." };
+        Command command = new("bench", "Time a training forward, inference forward or backward call on float32 data: median time, GB/s of x read, and the fraction of this machine's copy bandwidth (the roofline: training reads x twice and writes y once, inference reads once and writes once, backward reads x and dy twice and writes dx).")
+        {
+            implOption, shapeOption, axisOption, modeOption, threadsOption, repeatOption, jsonOption,
+        };
+        command.SetAction(parseResult =>
+        {
+            IBatchNormalization implementation = BuiltInImplementations.Get(parseResult.GetValue(implOption)!);
+            AxisResolution layout = AxisResolution.Resolve(CommandLineValues.ParseShape(parseResult.GetValue(shapeOption)!), CommandLineValues.ParseAxis(parseResult.GetValue(axisOption)!));
+            string mode = parseResult.GetValue(modeOption)!;
+            int threads = parseResult.GetValue(threadsOption);
+            int repeat = parseResult.GetValue(repeatOption);
+            if (mode is not ("train" or "infer" or "backward"))
+            {
+                throw new CommandLineValueException($"--mode '{mode}' is unknown: expected train, infer or backward");
+            }
+
+            if (threads != 1)
+            {
+                throw new CommandLineValueException($"--threads {threads} is not available: the implementations are single-threaded for now (expected 1)");
+            }
+
+            if (repeat < 1)
+            {
+                throw new CommandLineValueException($"--repeat {repeat} is not usable: expected 1 or more");
+            }
+
+            error.WriteLine("Measuring copy bandwidth (400 MB)...");
+            double copyBytesPerSecond = CopyBandwidth();
+            error.WriteLine($"Timing {implementation.Name} {mode} on {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}...");
+            double seconds = Time(implementation, layout, mode, repeat);
+
+            // Bytes the operation must move at least, in units of x's size.
+            double passes = mode switch { "train" => 3, "infer" => 2, _ => 5 };
+            double bytesOfX = layout.ElementCount * (double)sizeof(float);
+            double rooflineSeconds = passes * bytesOfX / copyBytesPerSecond;
+            var result = new JsonObject
+            {
+                ["impl"] = implementation.Name,
+                ["mode"] = mode,
+                ["shape"] = new JsonArray([.. layout.Shape.Select(d => (JsonNode)d)]),
+                ["axis"] = layout.Axis.ToString(),
+                ["threads"] = threads,
+                ["median_ms"] = Math.Round(seconds * 1000, 3),
+                ["input_gb_per_s"] = Math.Round(bytesOfX / seconds / 1e9, 2),
+                ["copy_gb_per_s"] = Math.Round(copyBytesPerSecond / 1e9, 2),
+                ["roofline_ms"] = Math.Round(rooflineSeconds * 1000, 3),
+                ["fraction_of_roofline"] = Math.Round(rooflineSeconds / seconds, 3),
+            };
+            output.WriteLine(parseResult.GetValue(jsonOption)
+                ? result.ToJsonString()
+                : string.Create(CultureInfo.InvariantCulture, $"{implementation.Name} {mode} {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}: {seconds * 1000:G4} ms median of {repeat}, {bytesOfX / seconds / 1e9:F2} GB/s of x, roofline {rooflineSeconds * 1000:G4} ms ({passes} × x at the measured copy bandwidth {copyBytesPerSecond / 1e9:F2} GB/s): {rooflineSeconds / seconds:P0} of the roofline"));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Bytes moved per second (read plus write) by copying a 400 MB buffer; median of 5 after a warm-up.</summary>
+    private static double CopyBandwidth()
+    {
+        float[] source = new float[50_000_000];
+        float[] destination = new float[source.Length];
+        source.AsSpan().Fill(1);
+        var times = new List<double>();
+        for (int i = 0; i < 6; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            source.AsSpan().CopyTo(destination);
+            double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (i > 0)
+            {
+                times.Add(elapsed);
+            }
+        }
+
+        return 2.0 * source.Length * sizeof(float) / Median(times);
+    }
+
+    private static double Time(IBatchNormalization implementation, AxisResolution layout, string mode, int repeat)
+    {
+        var random = new Random(20261124);
+        int channels = layout.ChannelCount;
+        float[] x = [.. Enumerable.Range(0, layout.ElementCount).Select(_ => (float)((random.NextDouble() * 2) - 1))];
+        float[] dy = mode == "backward" ? [.. x.Reverse()] : [];
+        float[] y = new float[x.Length];
+        float[] gamma = [.. Enumerable.Repeat(1f, channels)];
+        float[] beta = new float[channels];
+        float[] movingMean = new float[channels];
+        float[] movingVariance = [.. Enumerable.Repeat(1f, channels)];
+        float[] newMean = new float[channels];
+        float[] newVariance = new float[channels];
+        float[] dgamma = new float[channels];
+        float[] dbeta = new float[channels];
+        var times = new List<double>();
+        for (int i = 0; i < repeat + 2; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            var weights = new BatchNormWeights<float>(gamma, beta, movingMean, movingVariance);
+            if (mode == "backward")
+            {
+                implementation.Backward<float>(layout, BatchNormOptions.Default, true, x, dy, weights, new BackwardDestinations<float>(y, dgamma, dbeta));
+            }
+            else
+            {
+                implementation.Forward<float>(layout, BatchNormOptions.Default, mode == "train", x, weights, new ForwardDestinations<float>(y, newMean, newVariance));
+            }
+
+            double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            if (i >= 2)
+            {
+                times.Add(elapsed);
+            }
+        }
+
+        return Median(times);
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+}
