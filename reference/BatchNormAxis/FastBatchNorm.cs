@@ -118,6 +118,19 @@ public sealed class FastBatchNorm : IBatchNormalization
             return;
         }
 
+        if (typeof(T) == typeof(float))
+        {
+            BackwardFloat(
+                layout,
+                options,
+                training,
+                MemoryMarshal.Cast<T, float>(x),
+                MemoryMarshal.Cast<T, float>(dy),
+                new BatchNormWeights<float>(MemoryMarshal.Cast<T, float>(weights.Gamma), MemoryMarshal.Cast<T, float>(weights.Beta), MemoryMarshal.Cast<T, float>(weights.MovingMean), MemoryMarshal.Cast<T, float>(weights.MovingVariance)),
+                new BackwardDestinations<float>(MemoryMarshal.Cast<T, float>(destinations.Dx), MemoryMarshal.Cast<T, float>(destinations.Dgamma), MemoryMarshal.Cast<T, float>(destinations.Dbeta)));
+            return;
+        }
+
         int channels = layout.ChannelCount;
         Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
         var rows = new RowLayout(layout, layoutScratch);
@@ -189,6 +202,150 @@ public sealed class FastBatchNorm : IBatchNormalization
         }
         finally
         {
+            ArrayPool<double>.Shared.Return(doubles);
+        }
+    }
+
+    /// <summary>
+    /// float32 backward in two passes over x and dy: per-channel sums of dy and dy · (x - mean), then
+    /// dx = a · dy + b · (x - mean) + c with a = gamma / s, b = -a · Σdy(x - mean) / (N s²), c = -a · Σdy / N
+    /// (b = c = 0 with moving statistics), s = sqrt(variance + epsilon).
+    /// </summary>
+    private static void BackwardFloat(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, BatchNormWeights<float> weights, BackwardDestinations<float> destinations)
+    {
+        int channels = layout.ChannelCount;
+        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
+        var rows = new RowLayout(layout, layoutScratch);
+        double[] doubles = ArrayPool<double>.Shared.Rent(4 * channels);
+        float[] floats = ArrayPool<float>.Shared.Rent(4 * channels);
+        try
+        {
+            Span<double> mean = doubles.AsSpan(0, channels);
+            Span<double> variance = doubles.AsSpan(channels, channels);
+            Span<double> sumDy = doubles.AsSpan(2 * channels, channels);
+            Span<double> sumDyCentred = doubles.AsSpan(3 * channels, channels);
+            bool useBatchStatistics = training && options.Trainable;
+            if (useBatchStatistics)
+            {
+                ComputeStatistics(layout, rows, x, mean, variance);
+            }
+            else
+            {
+                Widen(weights.MovingMean, mean);
+                Widen(weights.MovingVariance, variance);
+            }
+
+            Span<float> meanF = floats.AsSpan(0, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                meanF[c] = (float)mean[c];
+            }
+
+            // Pass 1: Σ dy and Σ dy · (x - mean) per channel.
+            sumDy.Clear();
+            sumDyCentred.Clear();
+            if (rows.RowsShareChannels)
+            {
+                int width = rows.RowLength;
+                Span<float> scratchDy = stackalloc float[FastKernels.ChannelsPerBlock];
+                Span<float> scratchDyCentred = stackalloc float[FastKernels.ChannelsPerBlock];
+                for (int firstRow = 0; firstRow < rows.RowCount; firstRow += FastKernels.RowsPerBlock)
+                {
+                    int blockRows = Math.Min(FastKernels.RowsPerBlock, rows.RowCount - firstRow);
+                    for (int firstChannel = 0; firstChannel < width; firstChannel += FastKernels.ChannelsPerBlock)
+                    {
+                        int blockWidth = Math.Min(FastKernels.ChannelsPerBlock, width - firstChannel);
+                        int offset = (firstRow * width) + firstChannel;
+                        FastGradientKernels.AccumulateChannelBlock(
+                            x[offset..], dy[offset..], width, blockRows, meanF.Slice(firstChannel, blockWidth),
+                            scratchDy, scratchDyCentred, sumDy.Slice(firstChannel, blockWidth), sumDyCentred.Slice(firstChannel, blockWidth));
+                    }
+                }
+            }
+            else
+            {
+                for (int row = 0; row < rows.RowCount; row++)
+                {
+                    int start = row * rows.RowLength;
+                    int first = rows.FirstChannelOf(row);
+                    if (rows.InnermostKept)
+                    {
+                        for (int i = 0; i < rows.RowLength; i++)
+                        {
+                            double g = dy[start + i];
+                            sumDy[first + i] += g;
+                            sumDyCentred[first + i] += g * ((double)x[start + i] - meanF[first + i]);
+                        }
+                    }
+                    else
+                    {
+                        (double rowDy, double rowDyCentred) = FastGradientKernels.AccumulateOneChannel(x.Slice(start, rows.RowLength), dy.Slice(start, rows.RowLength), meanF[first]);
+                        sumDy[first] += rowDy;
+                        sumDyCentred[first] += rowDyCentred;
+                    }
+                }
+            }
+
+            // Per-channel coefficients of dx = a · dy + b · (x - mean) + c.
+            Span<float> a = floats.AsSpan(channels, channels);
+            Span<float> b = floats.AsSpan(2 * channels, channels);
+            Span<float> cc = floats.AsSpan(3 * channels, channels);
+            double count = layout.ReductionCount;
+            for (int c = 0; c < channels; c++)
+            {
+                double inverse = 1 / Math.Sqrt(variance[c] + options.Epsilon);
+                double gamma = options.Scale ? weights.Gamma[c] : 1.0;
+                double scale = gamma * inverse;
+                a[c] = (float)scale;
+                b[c] = useBatchStatistics ? (float)(-scale * inverse * inverse * sumDyCentred[c] / count) : 0f;
+                cc[c] = useBatchStatistics ? (float)(-scale * sumDy[c] / count) : 0f;
+                if (options.Scale)
+                {
+                    destinations.Dgamma[c] = (float)(sumDyCentred[c] * inverse);
+                }
+
+                if (options.Center)
+                {
+                    destinations.Dbeta[c] = (float)sumDy[c];
+                }
+            }
+
+            // Pass 2: dx.
+            if (rows.RowsShareChannels)
+            {
+                const int ChannelsPerBlock = 2048;
+                int width = rows.RowLength;
+                for (int firstChannel = 0; firstChannel < width; firstChannel += ChannelsPerBlock)
+                {
+                    int w = Math.Min(ChannelsPerBlock, width - firstChannel);
+                    for (int row = 0; row < rows.RowCount; row++)
+                    {
+                        int start = (row * width) + firstChannel;
+                        FastGradientKernels.GradientRow(x.Slice(start, w), dy.Slice(start, w), meanF.Slice(firstChannel, w), a.Slice(firstChannel, w), b.Slice(firstChannel, w), cc.Slice(firstChannel, w), destinations.Dx.Slice(start, w));
+                    }
+                }
+            }
+            else
+            {
+                for (int row = 0; row < rows.RowCount; row++)
+                {
+                    int start = row * rows.RowLength;
+                    int first = rows.FirstChannelOf(row);
+                    int n = rows.RowLength;
+                    if (rows.InnermostKept)
+                    {
+                        FastGradientKernels.GradientRow(x.Slice(start, n), dy.Slice(start, n), meanF.Slice(first, n), a.Slice(first, n), b.Slice(first, n), cc.Slice(first, n), destinations.Dx.Slice(start, n));
+                    }
+                    else
+                    {
+                        FastGradientKernels.GradientRow(x.Slice(start, n), dy.Slice(start, n), meanF[first], a[first], b[first], cc[first], destinations.Dx.Slice(start, n));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(floats);
             ArrayPool<double>.Shared.Return(doubles);
         }
     }
