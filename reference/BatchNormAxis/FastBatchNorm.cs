@@ -58,16 +58,7 @@ public sealed class FastBatchNorm : IBatchNormalization
             Widen(weights.MovingMean, movingMean);
             Widen(weights.MovingVariance, movingVariance);
 
-            bool useBatchStatistics = training && options.Trainable;
-            if (useBatchStatistics)
-            {
-                ComputeStatistics(layout, rows, x, mean, variance);
-            }
-            else
-            {
-                movingMean.CopyTo(mean);
-                movingVariance.CopyTo(variance);
-            }
+            bool useBatchStatistics = StatisticsOfTheCall(layout, rows, options, training, x, weights, mean, variance);
 
             // Fold gamma, beta, mean and variance into one scale and shift per channel: y = x * scale + shift.
             Span<T> scale = parameters.AsSpan(0, channels);
@@ -142,16 +133,7 @@ public sealed class FastBatchNorm : IBatchNormalization
             Span<double> inverseDeviation = doubles.AsSpan(2 * channels, channels);
             Span<double> sumDy = doubles.AsSpan(3 * channels, channels);
             Span<double> sumDyNormalized = doubles.AsSpan(4 * channels, channels);
-            bool useBatchStatistics = training && options.Trainable;
-            if (useBatchStatistics)
-            {
-                ComputeStatistics(layout, rows, x, mean, variance);
-            }
-            else
-            {
-                Widen(weights.MovingMean, mean);
-                Widen(weights.MovingVariance, variance);
-            }
+            bool useBatchStatistics = StatisticsOfTheCall(layout, rows, options, training, x, weights, mean, variance);
 
             for (int c = 0; c < channels; c++)
             {
@@ -224,16 +206,7 @@ public sealed class FastBatchNorm : IBatchNormalization
             Span<double> variance = doubles.AsSpan(channels, channels);
             Span<double> sumDy = doubles.AsSpan(2 * channels, channels);
             Span<double> sumDyCentred = doubles.AsSpan(3 * channels, channels);
-            bool useBatchStatistics = training && options.Trainable;
-            if (useBatchStatistics)
-            {
-                ComputeStatistics(layout, rows, x, mean, variance);
-            }
-            else
-            {
-                Widen(weights.MovingMean, mean);
-                Widen(weights.MovingVariance, variance);
-            }
+            bool useBatchStatistics = StatisticsOfTheCall(layout, rows, options, training, x, weights, mean, variance);
 
             Span<float> meanF = floats.AsSpan(0, channels);
             for (int c = 0; c < channels; c++)
@@ -348,6 +321,27 @@ public sealed class FastBatchNorm : IBatchNormalization
             ArrayPool<float>.Shared.Return(floats);
             ArrayPool<double>.Shared.Return(doubles);
         }
+    }
+
+    /// <summary>
+    /// The statistics a call normalizes with (Keras: batch statistics only when training a trainable layer, else the
+    /// moving ones); returns whether they are batch statistics.
+    /// </summary>
+    private static bool StatisticsOfTheCall<T>(AxisResolution layout, RowLayout rows, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, Span<double> mean, Span<double> variance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool useBatchStatistics = training && options.Trainable;
+        if (useBatchStatistics)
+        {
+            ComputeStatistics(layout, rows, x, mean, variance);
+        }
+        else
+        {
+            Widen(weights.MovingMean, mean);
+            Widen(weights.MovingVariance, variance);
+        }
+
+        return useBatchStatistics;
     }
 
     /// <summary>One pass of shifted sums per channel, then mean = shift + S1/N and variance = S2/N - (S1/N)².</summary>
