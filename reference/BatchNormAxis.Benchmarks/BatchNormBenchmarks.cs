@@ -11,74 +11,31 @@ namespace BatchNormAxis.Benchmarks;
 [ShortRunJob]
 public class BatchNormBenchmarks
 {
-    private AxisResolution _layout = null!;
-    private float[] _x = [];
-    private float[] _dy = [];
-    private float[] _y = [];
-    private float[] _gamma = [];
-    private float[] _beta = [];
-    private float[] _movingMean = [];
-    private float[] _movingVariance = [];
-    private float[] _newMean = [];
-    private float[] _newVariance = [];
+    /// <summary>One thread, as the targets are stated; <see cref="ThreadScalingBenchmarks"/> uses more.</summary>
+    private static readonly FastBatchNorm s_fast = new(threads: 1);
+
+    private LayerInputs _inputs = null!;
 
     /// <summary>The keep-set, as bnaxis spells it.</summary>
     [Params("-1", "1", "1,2,3", "0")]
     public string Axis { get; set; } = "-1";
 
     [GlobalSetup]
-    public void Setup()
-    {
-        (int[] shape, AxisSpec axis) = Axis switch
-        {
-            "1" => (new[] { 32, 64, 56, 56 }, AxisSpec.Of(1)),
-            "1,2,3" => (new[] { 32, 56, 56, 64 }, AxisSpec.List(1, 2, 3)),
-            "0" => (new[] { 32, 56, 56, 64 }, AxisSpec.Of(0)),
-            _ => (new[] { 32, 56, 56, 64 }, AxisSpec.Of(-1)),
-        };
-        _layout = AxisResolution.Resolve(shape, axis);
-        var random = new Random(20261124);
-        _x = [.. Enumerable.Range(0, _layout.ElementCount).Select(_ => (float)((random.NextDouble() * 2) - 1))];
-        _dy = [.. _x.Reverse()];
-        _y = new float[_x.Length];
-        int channels = _layout.ChannelCount;
-        _gamma = [.. Enumerable.Repeat(1f, channels)];
-        _beta = new float[channels];
-        _movingMean = new float[channels];
-        _movingVariance = [.. Enumerable.Repeat(1f, channels)];
-        _newMean = new float[channels];
-        _newVariance = new float[channels];
-    }
+    public void Setup() => _inputs = new LayerInputs(Axis);
 
     [Benchmark(Baseline = true)]
     [BenchmarkCategory("train")]
-    public float TrainScalar() => Forward(ScalarBatchNorm.Instance, training: true);
+    public float TrainScalar() => _inputs.Forward(ScalarBatchNorm.Instance, training: true);
 
     [Benchmark]
     [BenchmarkCategory("train")]
-    public float TrainFast() => Forward(FastBatchNorm.Instance, training: true);
+    public float TrainFast() => _inputs.Forward(s_fast, training: true);
 
     [Benchmark]
     [BenchmarkCategory("infer")]
-    public float InferFast() => Forward(FastBatchNorm.Instance, training: false);
+    public float InferFast() => _inputs.Forward(s_fast, training: false);
 
     [Benchmark]
     [BenchmarkCategory("backward")]
-    public float BackwardFast()
-    {
-        FastBatchNorm.Instance.Backward<float>(
-            _layout, BatchNormOptions.Default, true, _x, _dy,
-            new BatchNormWeights<float>(_gamma, _beta, _movingMean, _movingVariance),
-            new BackwardDestinations<float>(_y, _newMean, _newVariance));
-        return _y[^1];
-    }
-
-    private float Forward(IBatchNormalization implementation, bool training)
-    {
-        implementation.Forward<float>(
-            _layout, BatchNormOptions.Default, training, _x,
-            new BatchNormWeights<float>(_gamma, _beta, _movingMean, _movingVariance),
-            new ForwardDestinations<float>(_y, _newMean, _newVariance));
-        return _y[^1];
-    }
+    public float BackwardFast() => _inputs.Backward(s_fast);
 }

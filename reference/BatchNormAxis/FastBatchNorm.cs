@@ -13,15 +13,41 @@ namespace BatchNormAxis;
 /// <remarks>
 /// <para>Statistics: each channel's values minus one of its own values (the shift) are summed with their squares
 /// in double, so a large mean does not cancel the variance and any summation order gives the same float32 result
-/// to within rounding. A Keras 3 mask, and element types other than float and double (Half), take the reference's
-/// path for now.</para>
-/// <para>Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls allocate nothing in
-/// steady state. One thread; results do not depend on the machine's core count.</para>
+/// to within rounding.</para>
+/// <para>Threads: every pass is cut into chunks fixed by the shape alone (<see cref="Tiling"/>); sums are made per
+/// chunk of rows and merged in chunk order, so results are bit-identical for every thread count and every run.
+/// Inputs of fewer than about 64 K elements per chunk run on the calling thread.</para>
+/// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers; a Keras 3 mask takes
+/// the reference's path. Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls
+/// allocate nothing in steady state.</para>
 /// </remarks>
-public sealed class FastBatchNorm : IBatchNormalization
+public sealed unsafe class FastBatchNorm : IBatchNormalization
 {
-    /// <summary>The shared instance; the class holds no state.</summary>
+    /// <summary>Columns per chunk of a channels-last pass: whole rows unless rows are very wide (axis=[1, 2, 3]).</summary>
+    private const int ColumnsPerChunk = 8192;
+
+    /// <summary>Partial-sum slots are at most this many doubles in all; more chunks than that do not pay.</summary>
+    private const int PartialSumBudget = 1 << 20;
+
+    /// <summary>Uses every processor of the machine.</summary>
+    public FastBatchNorm()
+        : this(Environment.ProcessorCount)
+    {
+    }
+
+    /// <summary>Uses at most <paramref name="threads"/> threads, the calling thread included.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
+    public FastBatchNorm(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Threads = threads;
+    }
+
+    /// <summary>The shared instance, on every processor; the class holds no state but its thread count.</summary>
     public static FastBatchNorm Instance { get; } = new();
+
+    /// <summary>The most threads a call uses, the calling thread included.</summary>
+    public int Threads { get; }
 
     /// <inheritdoc/>
     public string Name => "fast";
@@ -38,9 +64,15 @@ public sealed class FastBatchNorm : IBatchNormalization
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         BatchNormArguments.ValidateForward(layout, options, x, weights, destinations, mask);
-        if (!mask.IsEmpty || !IsFastType<T>())
+        if (!mask.IsEmpty || !(IsComputeType<T>() || typeof(T) == typeof(Half)))
         {
             ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
+            return;
+        }
+
+        if (typeof(T) == typeof(Half))
+        {
+            HalfInFloat32.Forward(this, layout, options, training, MemoryMarshal.Cast<T, Half>(x), Cast<T, Half>(weights), Cast<T, Half>(destinations));
             return;
         }
 
@@ -72,7 +104,14 @@ public sealed class FastBatchNorm : IBatchNormalization
                 shift[c] = T.CreateTruncating(beta - (mean[c] * channelScale));
             }
 
-            Normalize(rows, x, scale, shift, destinations.Y);
+            var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, rows.RowsShareChannels ? ColumnsPerChunk : 0, 64);
+            fixed (T* pX = x)
+            fixed (T* pScale = scale)
+            fixed (T* pShift = shift)
+            fixed (T* pY = destinations.Y)
+            {
+                ChunkScheduler.Run(new FastNormalizeJob<T>(pX, pScale, pShift, pY, rows, tiling), tiling.Count, Threads);
+            }
 
             double keep = options.Momentum;
             for (int c = 0; c < channels; c++)
@@ -103,12 +142,6 @@ public sealed class FastBatchNorm : IBatchNormalization
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         BatchNormArguments.ValidateBackward(layout, options, x, dy, weights, destinations);
-        if (!IsFastType<T>())
-        {
-            ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
-            return;
-        }
-
         if (typeof(T) == typeof(float))
         {
             BackwardFloat(
@@ -117,11 +150,120 @@ public sealed class FastBatchNorm : IBatchNormalization
                 training,
                 MemoryMarshal.Cast<T, float>(x),
                 MemoryMarshal.Cast<T, float>(dy),
-                new BatchNormWeights<float>(MemoryMarshal.Cast<T, float>(weights.Gamma), MemoryMarshal.Cast<T, float>(weights.Beta), MemoryMarshal.Cast<T, float>(weights.MovingMean), MemoryMarshal.Cast<T, float>(weights.MovingVariance)),
+                Cast<T, float>(weights),
                 new BackwardDestinations<float>(MemoryMarshal.Cast<T, float>(destinations.Dx), MemoryMarshal.Cast<T, float>(destinations.Dgamma), MemoryMarshal.Cast<T, float>(destinations.Dbeta)));
-            return;
         }
+        else if (typeof(T) == typeof(Half))
+        {
+            HalfInFloat32.Backward(
+                this,
+                layout,
+                options,
+                training,
+                MemoryMarshal.Cast<T, Half>(x),
+                MemoryMarshal.Cast<T, Half>(dy),
+                Cast<T, Half>(weights),
+                new BackwardDestinations<Half>(MemoryMarshal.Cast<T, Half>(destinations.Dx), MemoryMarshal.Cast<T, Half>(destinations.Dgamma), MemoryMarshal.Cast<T, Half>(destinations.Dbeta)));
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            BackwardInDouble(layout, options, training, x, dy, weights, destinations);
+        }
+        else
+        {
+            ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
+        }
+    }
 
+    /// <summary>
+    /// float32 backward in two passes over x and dy: per-channel sums of dy and dy · (x - mean), then
+    /// dx = a · dy + b · (x - mean) + c with a = gamma / s, b = -a · Σdy(x - mean) / (N s²), c = -a · Σdy / N
+    /// (b = c = 0 with moving statistics), s = sqrt(variance + epsilon).
+    /// </summary>
+    private void BackwardFloat(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, BatchNormWeights<float> weights, BackwardDestinations<float> destinations)
+    {
+        int channels = layout.ChannelCount;
+        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
+        var rows = new RowLayout(layout, layoutScratch);
+        double[] doubles = ArrayPool<double>.Shared.Rent(4 * channels);
+        float[] floats = ArrayPool<float>.Shared.Rent(4 * channels);
+        try
+        {
+            Span<double> mean = doubles.AsSpan(0, channels);
+            Span<double> variance = doubles.AsSpan(channels, channels);
+            Span<double> sums = doubles.AsSpan(2 * channels, 2 * channels);
+            Span<double> sumDy = sums[..channels];
+            Span<double> sumDyCentred = sums[channels..];
+            bool useBatchStatistics = StatisticsOfTheCall(layout, rows, options, training, x, weights, mean, variance);
+
+            Span<float> meanF = floats.AsSpan(0, channels);
+            for (int c = 0; c < channels; c++)
+            {
+                meanF[c] = (float)mean[c];
+            }
+
+            Span<float> a = floats.AsSpan(channels, channels);
+            Span<float> b = floats.AsSpan(2 * channels, channels);
+            Span<float> cc = floats.AsSpan(3 * channels, channels);
+            fixed (float* pX = x)
+            fixed (float* pDy = dy)
+            fixed (float* pMean = meanF)
+            fixed (double* pSums = sums)
+            fixed (float* pA = a)
+            fixed (float* pB = b)
+            fixed (float* pC = cc)
+            fixed (float* pDx = destinations.Dx)
+            {
+                // Pass 1: Σ dy and Σ dy · (x - mean) per channel.
+                if (rows.RowsShareChannels)
+                {
+                    int width = rows.RowLength;
+                    var tiling = new Tiling(rows.RowCount, width, FastKernels.RowsPerBlock, ColumnsPerChunk, MaximumPartialSlots(width));
+                    SumInSlots(new ChannelsLastGradientSumsJob(pX, pDy, pMean, null, tiling), tiling, width, pSums);
+                }
+                else
+                {
+                    var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, 0, MaximumPartialSlots(channels));
+                    SumInSlots(new RowGradientSumsJob(pX, pDy, pMean, null, channels, rows, tiling), tiling, channels, pSums);
+                }
+
+                // Per-channel coefficients of dx = a · dy + b · (x - mean) + c.
+                double count = layout.ReductionCount;
+                for (int c = 0; c < channels; c++)
+                {
+                    double inverse = 1 / Math.Sqrt(variance[c] + options.Epsilon);
+                    double gamma = options.Scale ? weights.Gamma[c] : 1.0;
+                    double scale = gamma * inverse;
+                    a[c] = (float)scale;
+                    b[c] = useBatchStatistics ? (float)(-scale * inverse * inverse * sumDyCentred[c] / count) : 0f;
+                    cc[c] = useBatchStatistics ? (float)(-scale * sumDy[c] / count) : 0f;
+                    if (options.Scale)
+                    {
+                        destinations.Dgamma[c] = (float)(sumDyCentred[c] * inverse);
+                    }
+
+                    if (options.Center)
+                    {
+                        destinations.Dbeta[c] = (float)sumDy[c];
+                    }
+                }
+
+                // Pass 2: dx.
+                var elementwise = new Tiling(rows.RowCount, rows.RowLength, 1, rows.RowsShareChannels ? ColumnsPerChunk : 0, 64);
+                ChunkScheduler.Run(new GradientJob(pX, pDy, pMean, pA, pB, pC, pDx, rows, elementwise), elementwise.Count, Threads);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(floats);
+            ArrayPool<double>.Shared.Return(doubles);
+        }
+    }
+
+    /// <summary>float64 backward: plain loops in double, on the calling thread (no float64 kernels yet).</summary>
+    private void BackwardInDouble<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, BatchNormWeights<T> weights, BackwardDestinations<T> destinations)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         int channels = layout.ChannelCount;
         Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
         var rows = new RowLayout(layout, layoutScratch);
@@ -189,145 +331,10 @@ public sealed class FastBatchNorm : IBatchNormalization
     }
 
     /// <summary>
-    /// float32 backward in two passes over x and dy: per-channel sums of dy and dy · (x - mean), then
-    /// dx = a · dy + b · (x - mean) + c with a = gamma / s, b = -a · Σdy(x - mean) / (N s²), c = -a · Σdy / N
-    /// (b = c = 0 with moving statistics), s = sqrt(variance + epsilon).
-    /// </summary>
-    private static void BackwardFloat(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, BatchNormWeights<float> weights, BackwardDestinations<float> destinations)
-    {
-        int channels = layout.ChannelCount;
-        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
-        var rows = new RowLayout(layout, layoutScratch);
-        double[] doubles = ArrayPool<double>.Shared.Rent(4 * channels);
-        float[] floats = ArrayPool<float>.Shared.Rent(4 * channels);
-        try
-        {
-            Span<double> mean = doubles.AsSpan(0, channels);
-            Span<double> variance = doubles.AsSpan(channels, channels);
-            Span<double> sumDy = doubles.AsSpan(2 * channels, channels);
-            Span<double> sumDyCentred = doubles.AsSpan(3 * channels, channels);
-            bool useBatchStatistics = StatisticsOfTheCall(layout, rows, options, training, x, weights, mean, variance);
-
-            Span<float> meanF = floats.AsSpan(0, channels);
-            for (int c = 0; c < channels; c++)
-            {
-                meanF[c] = (float)mean[c];
-            }
-
-            // Pass 1: Σ dy and Σ dy · (x - mean) per channel.
-            sumDy.Clear();
-            sumDyCentred.Clear();
-            if (rows.RowsShareChannels)
-            {
-                int width = rows.RowLength;
-                Span<float> scratchDy = stackalloc float[FastKernels.ChannelsPerBlock];
-                Span<float> scratchDyCentred = stackalloc float[FastKernels.ChannelsPerBlock];
-                for (int firstRow = 0; firstRow < rows.RowCount; firstRow += FastKernels.RowsPerBlock)
-                {
-                    int blockRows = Math.Min(FastKernels.RowsPerBlock, rows.RowCount - firstRow);
-                    for (int firstChannel = 0; firstChannel < width; firstChannel += FastKernels.ChannelsPerBlock)
-                    {
-                        int blockWidth = Math.Min(FastKernels.ChannelsPerBlock, width - firstChannel);
-                        int offset = (firstRow * width) + firstChannel;
-                        FastGradientKernels.AccumulateChannelBlock(
-                            x[offset..], dy[offset..], width, blockRows, meanF.Slice(firstChannel, blockWidth),
-                            scratchDy, scratchDyCentred, sumDy.Slice(firstChannel, blockWidth), sumDyCentred.Slice(firstChannel, blockWidth));
-                    }
-                }
-            }
-            else
-            {
-                for (int row = 0; row < rows.RowCount; row++)
-                {
-                    int start = row * rows.RowLength;
-                    int first = rows.FirstChannelOf(row);
-                    if (rows.InnermostKept)
-                    {
-                        for (int i = 0; i < rows.RowLength; i++)
-                        {
-                            double g = dy[start + i];
-                            sumDy[first + i] += g;
-                            sumDyCentred[first + i] += g * ((double)x[start + i] - meanF[first + i]);
-                        }
-                    }
-                    else
-                    {
-                        (double rowDy, double rowDyCentred) = FastGradientKernels.AccumulateOneChannel(x.Slice(start, rows.RowLength), dy.Slice(start, rows.RowLength), meanF[first]);
-                        sumDy[first] += rowDy;
-                        sumDyCentred[first] += rowDyCentred;
-                    }
-                }
-            }
-
-            // Per-channel coefficients of dx = a · dy + b · (x - mean) + c.
-            Span<float> a = floats.AsSpan(channels, channels);
-            Span<float> b = floats.AsSpan(2 * channels, channels);
-            Span<float> cc = floats.AsSpan(3 * channels, channels);
-            double count = layout.ReductionCount;
-            for (int c = 0; c < channels; c++)
-            {
-                double inverse = 1 / Math.Sqrt(variance[c] + options.Epsilon);
-                double gamma = options.Scale ? weights.Gamma[c] : 1.0;
-                double scale = gamma * inverse;
-                a[c] = (float)scale;
-                b[c] = useBatchStatistics ? (float)(-scale * inverse * inverse * sumDyCentred[c] / count) : 0f;
-                cc[c] = useBatchStatistics ? (float)(-scale * sumDy[c] / count) : 0f;
-                if (options.Scale)
-                {
-                    destinations.Dgamma[c] = (float)(sumDyCentred[c] * inverse);
-                }
-
-                if (options.Center)
-                {
-                    destinations.Dbeta[c] = (float)sumDy[c];
-                }
-            }
-
-            // Pass 2: dx.
-            if (rows.RowsShareChannels)
-            {
-                const int ChannelsPerBlock = 2048;
-                int width = rows.RowLength;
-                for (int firstChannel = 0; firstChannel < width; firstChannel += ChannelsPerBlock)
-                {
-                    int w = Math.Min(ChannelsPerBlock, width - firstChannel);
-                    for (int row = 0; row < rows.RowCount; row++)
-                    {
-                        int start = (row * width) + firstChannel;
-                        FastGradientKernels.GradientRow(x.Slice(start, w), dy.Slice(start, w), meanF.Slice(firstChannel, w), a.Slice(firstChannel, w), b.Slice(firstChannel, w), cc.Slice(firstChannel, w), destinations.Dx.Slice(start, w));
-                    }
-                }
-            }
-            else
-            {
-                for (int row = 0; row < rows.RowCount; row++)
-                {
-                    int start = row * rows.RowLength;
-                    int first = rows.FirstChannelOf(row);
-                    int n = rows.RowLength;
-                    if (rows.InnermostKept)
-                    {
-                        FastGradientKernels.GradientRow(x.Slice(start, n), dy.Slice(start, n), meanF.Slice(first, n), a.Slice(first, n), b.Slice(first, n), cc.Slice(first, n), destinations.Dx.Slice(start, n));
-                    }
-                    else
-                    {
-                        FastGradientKernels.GradientRow(x.Slice(start, n), dy.Slice(start, n), meanF[first], a[first], b[first], cc[first], destinations.Dx.Slice(start, n));
-                    }
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(floats);
-            ArrayPool<double>.Shared.Return(doubles);
-        }
-    }
-
-    /// <summary>
     /// The statistics a call normalizes with (Keras: batch statistics only when training a trainable layer, else the
     /// moving ones); returns whether they are batch statistics.
     /// </summary>
-    private static bool StatisticsOfTheCall<T>(AxisResolution layout, RowLayout rows, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, Span<double> mean, Span<double> variance)
+    private bool StatisticsOfTheCall<T>(AxisResolution layout, RowLayout rows, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, Span<double> mean, Span<double> variance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool useBatchStatistics = training && options.Trainable;
@@ -345,32 +352,34 @@ public sealed class FastBatchNorm : IBatchNormalization
     }
 
     /// <summary>One pass of shifted sums per channel, then mean = shift + S1/N and variance = S2/N - (S1/N)².</summary>
-    private static void ComputeStatistics<T>(AxisResolution layout, RowLayout rows, ReadOnlySpan<T> x, Span<double> mean, Span<double> variance)
+    private void ComputeStatistics<T>(AxisResolution layout, RowLayout rows, ReadOnlySpan<T> x, Span<double> mean, Span<double> variance)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int channels = layout.ChannelCount;
         double[] rented = ArrayPool<double>.Shared.Rent(3 * channels);
-        bool[] rentedSeen = ArrayPool<bool>.Shared.Rent(channels);
         try
         {
             Span<double> shift = rented.AsSpan(0, channels);
-            Span<double> sum = rented.AsSpan(channels, channels);
-            Span<double> squares = rented.AsSpan(2 * channels, channels);
-            Span<bool> seen = rentedSeen.AsSpan(0, channels); // a channel's shift is its first value
-            sum.Clear();
-            squares.Clear();
-            seen.Clear();
-
-            if (typeof(T) == typeof(float) && rows.InnermostKept && rows.RowsShareChannels)
+            Span<double> sums = rented.AsSpan(channels, 2 * channels); // Σ (x - shift), then Σ (x - shift)²
+            fixed (T* pX = x)
+            fixed (double* pShift = shift)
+            fixed (double* pSums = sums)
             {
-                // Every row holds the same channels (channels-last with one kept group): block over rows and channels.
-                AccumulateChannelsLast(MemoryMarshal.Cast<T, float>(x), rows, shift, sum, squares);
-            }
-            else
-            {
-                AccumulateRows(x, rows, shift, sum, squares, seen);
+                if (typeof(T) == typeof(float) && rows.RowsShareChannels)
+                {
+                    // Every row holds the same channels (channels-last with one kept group): blocks of rows by channels.
+                    SumChannelsLast((float*)pX, rows, pShift, pSums);
+                }
+                else
+                {
+                    ChooseShifts(x, channels, rows, shift);
+                    var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, 0, MaximumPartialSlots(channels));
+                    SumInSlots(new RowStatisticsJob<T>(pX, pShift, null, channels, rows, tiling), tiling, channels, pSums);
+                }
             }
 
+            Span<double> sum = sums[..channels];
+            Span<double> squares = sums[channels..];
             double count = layout.ReductionCount;
             for (int c = 0; c < channels; c++)
             {
@@ -387,129 +396,127 @@ public sealed class FastBatchNorm : IBatchNormalization
         }
         finally
         {
-            ArrayPool<bool>.Shared.Return(rentedSeen);
             ArrayPool<double>.Shared.Return(rented);
         }
     }
 
-    /// <summary>Any layout: row by row, each row a run of channels or a run of one channel.</summary>
-    private static void AccumulateRows<T>(ReadOnlySpan<T> x, RowLayout rows, Span<double> shift, Span<double> sum, Span<double> squares, Span<bool> seen)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int row = 0; row < rows.RowCount; row++)
-        {
-            ReadOnlySpan<T> values = x.Slice(row * rows.RowLength, rows.RowLength);
-            int first = rows.FirstChannelOf(row);
-            if (rows.InnermostKept)
-            {
-                Span<double> rowShift = shift.Slice(first, rows.RowLength);
-                if (!seen[first])
-                {
-                    // Rows cover whole runs of channels, so the run's first channel stands for all of them.
-                    Widen(values, rowShift);
-                    seen[first] = true;
-                }
-
-                FastKernels.AccumulateChannels(values, rowShift, sum.Slice(first, rows.RowLength), squares.Slice(first, rows.RowLength));
-            }
-            else
-            {
-                if (!seen[first])
-                {
-                    shift[first] = double.CreateTruncating(values[0]);
-                    seen[first] = true;
-                }
-
-                (double rowSum, double rowSquares) = FastKernels.AccumulateOneChannel(values, shift[first]);
-                sum[first] += rowSum;
-                squares[first] += rowSquares;
-            }
-        }
-    }
-
     /// <summary>
-    /// float32 channels-last (every row holds channels 0..C-1): blocks of <see cref="FastKernels.RowsPerBlock"/> rows
-    /// by <see cref="FastKernels.ChannelsPerBlock"/> channels, accumulated in float32 in L1 and added into the double
-    /// sums once per block. The shift is row 0.
+    /// float32 channels-last (every row holds channels 0..C-1): tiles of rows by channels, accumulated in float32
+    /// blocks of <see cref="FastKernels.RowsPerBlock"/> rows and added into double sums. The shift is row 0.
     /// </summary>
-    private static void AccumulateChannelsLast(ReadOnlySpan<float> x, RowLayout rows, Span<double> shift, Span<double> sum, Span<double> squares)
+    private void SumChannelsLast(float* x, RowLayout rows, double* shift, double* sums)
     {
         int width = rows.RowLength;
-        float[]? rentedShift = width <= 1024 ? null : ArrayPool<float>.Shared.Rent(width);
-        Span<float> floatShift = rentedShift is null ? stackalloc float[width] : rentedShift.AsSpan(0, width);
-        x[..width].CopyTo(floatShift);
-        for (int c = 0; c < width; c++)
+        float[] rentedShift = ArrayPool<float>.Shared.Rent(width);
+        try
         {
-            shift[c] = floatShift[c];
-        }
-
-        Span<float> blockSum = stackalloc float[FastKernels.ChannelsPerBlock];
-        Span<float> blockSquares = stackalloc float[FastKernels.ChannelsPerBlock];
-        for (int firstRow = 0; firstRow < rows.RowCount; firstRow += FastKernels.RowsPerBlock)
-        {
-            int blockRows = Math.Min(FastKernels.RowsPerBlock, rows.RowCount - firstRow);
-            for (int firstChannel = 0; firstChannel < width; firstChannel += FastKernels.ChannelsPerBlock)
+            fixed (float* floatShift = rentedShift)
             {
-                int blockWidth = Math.Min(FastKernels.ChannelsPerBlock, width - firstChannel);
-                FastKernels.AccumulateChannelBlock(
-                    x[((firstRow * width) + firstChannel)..],
-                    width,
-                    blockRows,
-                    floatShift.Slice(firstChannel, blockWidth),
-                    blockSum,
-                    blockSquares,
-                    sum.Slice(firstChannel, blockWidth),
-                    squares.Slice(firstChannel, blockWidth));
+                new ReadOnlySpan<float>(x, width).CopyTo(new Span<float>(floatShift, width));
+                for (int c = 0; c < width; c++)
+                {
+                    shift[c] = floatShift[c];
+                }
+
+                var tiling = new Tiling(rows.RowCount, width, FastKernels.RowsPerBlock, ColumnsPerChunk, MaximumPartialSlots(width));
+                SumInSlots(new ChannelsLastStatisticsJob(x, floatShift, null, tiling), tiling, width, sums);
             }
         }
-
-        if (rentedShift is not null)
+        finally
         {
             ArrayPool<float>.Shared.Return(rentedShift);
         }
     }
 
-    private static void Normalize<T>(RowLayout rows, ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Runs a summing job whose row chunks each add into their own slot of <c>2 × width</c> doubles, then merges the
+    /// slots in chunk order into <paramref name="destination"/>. With one row chunk the destination is the slot.
+    /// </summary>
+    private void SumInSlots<TJob>(TJob job, Tiling tiling, int width, double* destination)
+        where TJob : struct, IPartialSumJob<TJob>
     {
-        if (rows.RowsShareChannels)
+        int slots = tiling.RowChunks;
+        int slotsLength = 2 * width * slots;
+        double[]? rented = slots > 1 ? ArrayPool<double>.Shared.Rent(slotsLength) : null;
+        try
         {
-            // Channels-last: a block of channels' scale and shift stays in L1 while every row's slice of it is done;
-            // wide rows (axis=[1, 2, 3]: 200704 channels) would otherwise re-read both arrays from memory per row.
-            const int ChannelsPerBlock = 2048;
-            int width = rows.RowLength;
-            for (int firstChannel = 0; firstChannel < width; firstChannel += ChannelsPerBlock)
+            fixed (double* pooled = rented)
             {
-                int blockWidth = Math.Min(ChannelsPerBlock, width - firstChannel);
-                ReadOnlySpan<T> blockScale = scale.Slice(firstChannel, blockWidth);
-                ReadOnlySpan<T> blockShift = shift.Slice(firstChannel, blockWidth);
-                for (int row = 0; row < rows.RowCount; row++)
+                double* partials = slots > 1 ? pooled : destination;
+                new Span<double>(partials, slotsLength).Clear();
+                ChunkScheduler.Run(job.WithPartials(partials), tiling.Count, Threads);
+                if (slots > 1)
                 {
-                    int start = (row * width) + firstChannel;
-                    FastKernels.ScaleShift(x.Slice(start, blockWidth), blockScale, blockShift, y.Slice(start, blockWidth));
+                    PartialSums.Merge(partials, slots, 2 * width, destination);
                 }
             }
-
-            return;
         }
-
-        for (int row = 0; row < rows.RowCount; row++)
+        finally
         {
-            int start = row * rows.RowLength;
-            int first = rows.FirstChannelOf(row);
-            if (rows.InnermostKept)
+            if (rented is not null)
             {
-                FastKernels.ScaleShift(x.Slice(start, rows.RowLength), scale.Slice(first, rows.RowLength), shift.Slice(first, rows.RowLength), y.Slice(start, rows.RowLength));
-            }
-            else
-            {
-                FastKernels.ScaleShift(x.Slice(start, rows.RowLength), scale[first], shift[first], y.Slice(start, rows.RowLength));
+                ArrayPool<double>.Shared.Return(rented);
             }
         }
     }
 
-    /// <summary>float and double have kernels; other types (Half) take the reference's path for now.</summary>
-    private static bool IsFastType<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
+    /// <summary>Row chunks whose partial sums fit the budget, at most 16: enough for any core count we see.</summary>
+    private static int MaximumPartialSlots(int width) => Math.Clamp(PartialSumBudget / (2 * width), 1, 16);
+
+    /// <summary>
+    /// Each channel's shift is its first value in row order (any of its values would do; the first is fixed by the
+    /// shape, so results do not depend on how rows are split among threads).
+    /// </summary>
+    private static void ChooseShifts<T>(ReadOnlySpan<T> x, int channels, RowLayout rows, Span<double> shift)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        bool[] rentedSeen = ArrayPool<bool>.Shared.Rent(channels);
+        try
+        {
+            Span<bool> seen = rentedSeen.AsSpan(0, channels);
+            seen.Clear();
+            int unseen = channels;
+            for (int row = 0; row < rows.RowCount && unseen > 0; row++)
+            {
+                int first = rows.FirstChannelOf(row);
+                if (seen[first])
+                {
+                    continue; // rows cover whole runs of channels, so a run's first channel stands for all of them
+                }
+
+                ReadOnlySpan<T> values = x.Slice(row * rows.RowLength, rows.RowLength);
+                if (rows.InnermostKept)
+                {
+                    Widen(values, shift.Slice(first, rows.RowLength));
+                    unseen -= rows.RowLength;
+                }
+                else
+                {
+                    shift[first] = double.CreateTruncating(values[0]);
+                    unseen--;
+                }
+
+                seen[first] = true;
+            }
+        }
+        finally
+        {
+            ArrayPool<bool>.Shared.Return(rentedSeen);
+        }
+    }
+
+    /// <summary>float and double have kernels; Half is computed through float (<see cref="HalfInFloat32"/>).</summary>
+    private static bool IsComputeType<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
+
+    private static BatchNormWeights<TTo> Cast<TFrom, TTo>(BatchNormWeights<TFrom> weights)
+        where TFrom : struct
+        where TTo : struct =>
+        new(MemoryMarshal.Cast<TFrom, TTo>(weights.Gamma), MemoryMarshal.Cast<TFrom, TTo>(weights.Beta), MemoryMarshal.Cast<TFrom, TTo>(weights.MovingMean), MemoryMarshal.Cast<TFrom, TTo>(weights.MovingVariance));
+
+    private static ForwardDestinations<TTo> Cast<TFrom, TTo>(ForwardDestinations<TFrom> destinations)
+        where TFrom : struct
+        where TTo : struct =>
+        new(MemoryMarshal.Cast<TFrom, TTo>(destinations.Y), MemoryMarshal.Cast<TFrom, TTo>(destinations.MovingMean), MemoryMarshal.Cast<TFrom, TTo>(destinations.MovingVariance), MemoryMarshal.Cast<TFrom, TTo>(destinations.Mean), MemoryMarshal.Cast<TFrom, TTo>(destinations.Variance));
 
     private static void Widen<T>(ReadOnlySpan<T> values, Span<double> destination)
         where T : IFloatingPointIeee754<T>

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace BatchNormAxis;
 
 /// <summary>
@@ -6,12 +9,17 @@ namespace BatchNormAxis;
 /// channels-last style, NHWC with axis -1) or a run of one channel's elements (innermost group reduced:
 /// channels-first style, NCHW with axis 1). The outer groups only decide which channel a row starts at.
 /// </summary>
-internal readonly ref struct RowLayout
+/// <remarks>
+/// Holds a pointer to its scratch rather than a span, so that chunks running on other threads can carry it: the
+/// scratch must be stack memory (<c>stackalloc</c>) of the method that waits for those chunks.
+/// </remarks>
+internal readonly unsafe struct RowLayout
 {
-    private readonly Span<int> _outerSizes;
-    private readonly Span<int> _outerChannelWeights;
+    private readonly int* _outerSizes;
+    private readonly int* _outerChannelWeights;
+    private readonly int _outerGroups;
 
-    /// <summary>Builds the row view of a layout; <paramref name="scratch"/> needs 2 × rank ints.</summary>
+    /// <summary>Builds the row view of a layout; <paramref name="scratch"/> is stack memory of 2 × rank ints.</summary>
     public RowLayout(AxisResolution layout, Span<int> scratch)
     {
         int rank = layout.Rank;
@@ -53,8 +61,9 @@ internal readonly ref struct RowLayout
             }
         }
 
-        _outerSizes = sizes[..(groups - 1)];
-        _outerChannelWeights = weights[..(groups - 1)];
+        _outerGroups = groups - 1;
+        _outerSizes = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(sizes));
+        _outerChannelWeights = (int*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(weights));
         RowsShareChannels = InnermostKept && groups <= 2;
     }
 
@@ -74,7 +83,7 @@ internal readonly ref struct RowLayout
     public int FirstChannelOf(int row)
     {
         int channel = 0;
-        for (int g = _outerSizes.Length - 1; g >= 0; g--)
+        for (int g = _outerGroups - 1; g >= 0; g--)
         {
             channel += (row % _outerSizes[g]) * _outerChannelWeights[g];
             row /= _outerSizes[g];

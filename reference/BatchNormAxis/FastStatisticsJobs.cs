@@ -1,0 +1,128 @@
+using System.Numerics;
+
+namespace BatchNormAxis;
+
+/// <summary>
+/// Shifted sums of a float32 channels-last input (every row holds channels 0..width-1), one tile of rows by columns
+/// per chunk, into the partial sums of the tile's row chunk: <c>[sum(width), squares(width)]</c> per slot.
+/// </summary>
+internal readonly unsafe struct ChannelsLastStatisticsJob : IPartialSumJob<ChannelsLastStatisticsJob>
+{
+    private readonly float* _x;
+    private readonly float* _shift;
+    private readonly double* _partials;
+    private readonly Tiling _tiling;
+
+    public ChannelsLastStatisticsJob(float* x, float* shift, double* partials, Tiling tiling)
+    {
+        _x = x;
+        _shift = shift;
+        _partials = partials;
+        _tiling = tiling;
+    }
+
+    public ChannelsLastStatisticsJob WithPartials(double* partials) => new(_x, _shift, partials, _tiling);
+
+    public void Run(int chunk)
+    {
+        (int firstRow, int rows, int firstColumn, int columns) = _tiling[chunk];
+        int width = _tiling.RowLength;
+        double* sum = _partials + (2L * width * _tiling.RowChunkOf(chunk));
+        double* squares = sum + width;
+        Span<float> blockSum = stackalloc float[FastKernels.ChannelsPerBlock];
+        Span<float> blockSquares = stackalloc float[FastKernels.ChannelsPerBlock];
+        for (int row = firstRow; row < firstRow + rows; row += FastKernels.RowsPerBlock)
+        {
+            int blockRows = Math.Min(FastKernels.RowsPerBlock, firstRow + rows - row);
+            for (int column = firstColumn; column < firstColumn + columns; column += FastKernels.ChannelsPerBlock)
+            {
+                int blockWidth = Math.Min(FastKernels.ChannelsPerBlock, firstColumn + columns - column);
+                FastKernels.AccumulateChannelBlock(
+                    new ReadOnlySpan<float>(_x + ((long)row * width) + column, ((blockRows - 1) * width) + blockWidth),
+                    width,
+                    blockRows,
+                    new ReadOnlySpan<float>(_shift + column, blockWidth),
+                    blockSum,
+                    blockSquares,
+                    new Span<double>(sum + column, blockWidth),
+                    new Span<double>(squares + column, blockWidth));
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Shifted sums of any layout, row by row (a row is a run of channels or a run of one channel), one chunk of rows
+/// per partial-sum slot <c>[sum(channels), squares(channels)]</c>.
+/// </summary>
+internal readonly unsafe struct RowStatisticsJob<T> : IPartialSumJob<RowStatisticsJob<T>>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T* _x;
+    private readonly double* _shift;
+    private readonly double* _partials;
+    private readonly int _channels;
+    private readonly RowLayout _rows;
+    private readonly Tiling _tiling;
+
+    public RowStatisticsJob(T* x, double* shift, double* partials, int channels, RowLayout rows, Tiling tiling)
+    {
+        _x = x;
+        _shift = shift;
+        _partials = partials;
+        _channels = channels;
+        _rows = rows;
+        _tiling = tiling;
+    }
+
+    public RowStatisticsJob<T> WithPartials(double* partials) => new(_x, _shift, partials, _channels, _rows, _tiling);
+
+    public void Run(int chunk)
+    {
+        (int firstRow, int rowCount, _, _) = _tiling[chunk];
+        int length = _rows.RowLength;
+        double* sum = _partials + (2L * _channels * chunk);
+        double* squares = sum + _channels;
+        for (int row = firstRow; row < firstRow + rowCount; row++)
+        {
+            var values = new ReadOnlySpan<T>(_x + ((long)row * length), length);
+            int first = _rows.FirstChannelOf(row);
+            if (_rows.InnermostKept)
+            {
+                FastKernels.AccumulateChannels(values, new ReadOnlySpan<double>(_shift + first, length), new Span<double>(sum + first, length), new Span<double>(squares + first, length));
+            }
+            else
+            {
+                (double rowSum, double rowSquares) = FastKernels.AccumulateOneChannel(values, _shift[first]);
+                sum[first] += rowSum;
+                squares[first] += rowSquares;
+            }
+        }
+    }
+}
+
+/// <summary>Partial sums of row chunks, merged in chunk order: the same bits whichever thread made which slot.</summary>
+internal static unsafe class PartialSums
+{
+    /// <summary>destination[i] = Σ over slots, in slot order, of slot[i].</summary>
+    public static void Merge(double* partials, int slots, int slotLength, double* destination)
+    {
+        new Span<double>(destination, slotLength).Clear();
+        for (int slot = 0; slot < slots; slot++)
+        {
+            double* values = partials + ((long)slotLength * slot);
+            for (int i = 0; i < slotLength; i++)
+            {
+                destination[i] += values[i];
+            }
+        }
+    }
+}
+
+/// <summary>A job that sums into per-row-chunk slots, given where the slots are.</summary>
+internal unsafe interface IPartialSumJob<TSelf> : IChunkJob
+    where TSelf : struct, IPartialSumJob<TSelf>
+{
+    /// <summary>The same job, adding into the slots at <paramref name="partials"/>.</summary>
+    TSelf WithPartials(double* partials);
+}
