@@ -12,7 +12,7 @@ internal static class BnExampleRun
     [
         "kept_axes", "reduction_axes", "param_shape", "broadcast_shape", "reduction_count", "channels",
         "mean", "variance", "y", "new_moving_mean", "new_moving_variance",
-        "unbiased_variance", "unbiased_moving_variance", "y_epsilon_outside",
+        "unbiased_variance", "unbiased_moving_variance", "keras2_moving_variance", "y_epsilon_outside",
         "float32_mean_of_squares", "float32_square_of_mean", "float32_single_pass_variance", "float32_two_pass_variance",
     ];
 
@@ -86,6 +86,9 @@ internal static class BnExampleRun
         double[] unbiased = [.. Widen(variance).Select(v => v * count / (count - 1))];
         double[] unbiasedMoving = [.. unbiased.Select((v, c) => (oldMovingVariance[c] * options.Momentum) + (v * (1 - options.Momentum)))];
 
+        // Multi-backend Keras 2.1.4 to 2.3.1: variance * n / (n - (1 + epsilon)) fed the moving average.
+        double[] keras2Moving = [.. Widen(variance).Select((v, c) => (oldMovingVariance[c] * options.Momentum) + (v * count / (count - (1 + options.Epsilon)) * (1 - options.Momentum)))];
+
         // The classic mistake: epsilon added to the standard deviation instead of the variance.
         int[] channelOf = layout.ChannelOfEachElement();
         double[] g = gamma.Length == 0 ? [.. Enumerable.Repeat(1.0, channels)] : Widen(gamma);
@@ -102,6 +105,7 @@ internal static class BnExampleRun
             ["new_moving_variance"] = Widen(movingVariance),
             ["unbiased_variance"] = unbiased,
             ["unbiased_moving_variance"] = unbiasedMoving,
+            ["keras2_moving_variance"] = keras2Moving,
             ["y_epsilon_outside"] = yOutside,
         };
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace BatchNormAxis.Tests.Docs;
@@ -94,6 +95,10 @@ public partial class DocsExamplesTests
         Assert.Equal(example.Numbers("float32_two_pass_variance").Single(), twoPass);
         Assert.Equal(BnExampleRun.Outputs(example)["variance"].Single(), twoPass); // exact: the reference agrees to the bit
         Assert.True(twoPass > 0);
+
+        // The page's explanation: near 1e8 consecutive float32 values are 8 apart, and the deviations are ±0.125.
+        Assert.Equal(8f, MathF.BitIncrement(sumOfSquares / x.Length) - (sumOfSquares / x.Length));
+        Assert.Equal([-0.125f, 0.125f], x.Select(value => value - mean));
     }
 
     [Theory]
@@ -148,6 +153,7 @@ public partial class DocsExamplesTests
                             "reduced axes" => Axes(layout.ReductionAxes, stated),
                             "parameter shape" => Shape(layout.ParameterShape, sizes),
                             "broadcast shape" => Shape(layout.BroadcastShape, sizes),
+                            "tf.keras weight shape" => Shape(layout.KerasWeightShape, sizes),
                             _ => null,
                         };
                         if (expected is not null && stated != expected)
@@ -161,6 +167,25 @@ public partial class DocsExamplesTests
 
         Assert.True(checkedRows >= 10, $"only {checkedRows} axis table rows found");
         Assert.True(failures.Length == 0, $"axis tables disagree with AxisResolution:\n{failures}");
+    }
+
+    /// <summary>The fixture ids and the case count the pages name are those of <c>fixtures/manifest.json</c>.</summary>
+    [Fact]
+    public void FixtureIdsAndCaseCount_NamedInTheDocs_AreTheManifests()
+    {
+        using JsonDocument manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(DocsPages.Directory, "..", "fixtures", "manifest.json")));
+        HashSet<string> ids = [.. manifest.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.GetProperty("id").GetString()!)];
+        int count = manifest.RootElement.GetProperty("case_count").GetInt32();
+        Assert.Equal(count, ids.Count);
+
+        string[] pages = ["the-rule.md", "walkthroughs.md", "modes.md", "keras2-vs-keras3.md", "porting.md", "numerical-pitfalls.md", "validate.md"];
+        var named = pages.SelectMany(page => FixtureId().Matches(DocsPages.Read(page)).Select(m => (page, id: m.Groups["id"].Value))).ToList();
+        Assert.NotEmpty(named);
+        Assert.All(named, n => Assert.True(ids.Contains(n.id), $"{n.page} names fixture case {n.id}, which the manifest does not list"));
+
+        Match stated = GoldenCaseCount().Match(DocsPages.Read("validate.md"));
+        Assert.True(stated.Success, "validate.md should state how many golden cases the suite has");
+        Assert.Equal(count, int.Parse(stated.Groups["count"].Value, CultureInfo.InvariantCulture));
     }
 
     /// <summary>Relative links between the pages point at an existing page and, with a fragment, at one of its headings.</summary>
@@ -199,7 +224,60 @@ public partial class DocsExamplesTests
     private static HashSet<string> HeadingAnchors(string page) =>
         [.. DocsPages.Read(page).Split('\n')
             .Where(line => line.StartsWith('#'))
-            .Select(line => HeadingPunctuation().Replace(line.TrimStart('#').Trim().ToLowerInvariant(), "").Replace(' ', '-'))];
+            .Select(line => Urilize(line.TrimStart('#').Trim().Replace("`", "", StringComparison.Ordinal)))];
+
+    /// <summary>
+    /// The heading id Markdig's auto-identifiers give (its <c>LinkHelper.Urilize</c>, ASCII only): letters
+    /// lowercased, digits kept after the first letter, spaces as '-', '-', '_' and '.' kept once, anything else dropped.
+    /// </summary>
+    private static string Urilize(string heading)
+    {
+        var id = new StringBuilder();
+        bool hasLetter = false, previousIsSpace = false;
+        foreach (char c in heading)
+        {
+            if (char.IsAsciiLetter(c))
+            {
+                id.Append(char.ToLowerInvariant(c));
+                hasLetter = true;
+                previousIsSpace = false;
+            }
+            else if (!hasLetter)
+            {
+                continue;
+            }
+            else if (c is '_' or '-' or '.')
+            {
+                if (previousIsSpace)
+                {
+                    id.Length--;
+                }
+
+                if (id[^1] != c)
+                {
+                    id.Append(c);
+                }
+
+                previousIsSpace = false;
+            }
+            else if (char.IsAsciiDigit(c))
+            {
+                id.Append(c);
+                previousIsSpace = false;
+            }
+            else if (!previousIsSpace && char.IsWhiteSpace(c))
+            {
+                if (id[^1] is not ('_' or '-' or '.'))
+                {
+                    id.Append('-');
+                }
+
+                previousIsSpace = true;
+            }
+        }
+
+        return id.ToString().TrimEnd('_', '-', '.');
+    }
 
     /// <summary>The axes in the brackets the docs use for them: <c>[1, 2]</c> or NumPy's tuple <c>(0, 1)</c>.</summary>
     private static string Axes(IEnumerable<int> axes, string stated)
@@ -222,12 +300,15 @@ public partial class DocsExamplesTests
     [GeneratedRegex(@"\d+")]
     private static partial Regex ShapeNumbers();
 
+    [GeneratedRegex(@"`(?<id>[a-z]+\.[a-z0-9.-]+\.(?:f32|f64|f16|bf16))`")]
+    private static partial Regex FixtureId();
+
+    [GeneratedRegex(@"(?<count>\d+) golden cases")]
+    private static partial Regex GoldenCaseCount();
+
     [GeneratedRegex(@"[A-Z]")]
     private static partial Regex Letters();
 
-    [GeneratedRegex(@"\]\((?!https?:)(?<page>[a-z0-9-]*\.md|)(?:#(?<anchor>[a-z0-9-]+))?\)")]
+    [GeneratedRegex(@"\]\((?!https?:)(?<page>[a-z0-9-]*\.md|)(?:#(?<anchor>[a-z0-9._-]+))?\)")]
     private static partial Regex RelativeLink();
-
-    [GeneratedRegex(@"[^a-z0-9 -]")]
-    private static partial Regex HeadingPunctuation();
 }
