@@ -24,8 +24,8 @@ internal static class BnExampleRun
         string mode = example.Has("mode") ? example.Text("mode") : "training";
         var options = new BatchNormOptions
         {
-            Momentum = example.Scalar("momentum", 0.99),
-            Epsilon = example.Scalar("epsilon", 1e-3),
+            Momentum = example.Scalar("momentum", BatchNormOptions.Default.Momentum),
+            Epsilon = example.Scalar("epsilon", BatchNormOptions.Default.Epsilon),
             Center = !example.Has("center") || example.Text("center") == "true",
             Scale = !example.Has("scale") || example.Text("scale") == "true",
             Trainable = mode != "frozen",

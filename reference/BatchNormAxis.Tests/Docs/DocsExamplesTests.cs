@@ -169,6 +169,16 @@ public partial class DocsExamplesTests
         Assert.True(failures.Length == 0, $"axis tables disagree with AxisResolution:\n{failures}");
     }
 
+    /// <summary>The defaults the walkthroughs state for their examples are the library's (Keras') defaults.</summary>
+    [Fact]
+    public void StatedDefaults_AreTheLibrarys()
+    {
+        Match stated = StatedDefaults().Match(DocsPages.Read("walkthroughs.md"));
+        Assert.True(stated.Success, "walkthroughs.md should state the defaults its examples use");
+        Assert.Equal(BatchNormOptions.Default.Momentum, double.Parse(stated.Groups["momentum"].Value, CultureInfo.InvariantCulture));
+        Assert.Equal(BatchNormOptions.Default.Epsilon, double.Parse(stated.Groups["epsilon"].Value, CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The fixture ids and the case count the pages name are those of <c>fixtures/manifest.json</c>.</summary>
     [Fact]
     public void FixtureIdsAndCaseCount_NamedInTheDocs_AreTheManifests()
@@ -302,6 +312,9 @@ public partial class DocsExamplesTests
 
     [GeneratedRegex(@"`(?<id>[a-z]+\.[a-z0-9.-]+\.(?:f32|f64|f16|bf16))`")]
     private static partial Regex FixtureId();
+
+    [GeneratedRegex(@"momentum (?<momentum>[\d.]+), epsilon (?<epsilon>[\d.e-]+)")]
+    private static partial Regex StatedDefaults();
 
     [GeneratedRegex(@"(?<count>\d+) golden cases")]
     private static partial Regex GoldenCaseCount();
