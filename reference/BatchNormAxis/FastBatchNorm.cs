@@ -79,54 +79,65 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
         int channels = layout.ChannelCount;
         Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
         var rows = new RowLayout(layout, layoutScratch);
-        double[] doubles = ArrayPool<double>.Shared.Rent(4 * channels);
+        bool useBatchStatistics = training && options.Trainable;
+        double[] sums = ArrayPool<double>.Shared.Rent(useBatchStatistics ? 3 * channels : 0);
         T[] parameters = ArrayPool<T>.Shared.Rent(2 * channels);
         try
         {
-            Span<double> mean = doubles.AsSpan(0, channels);
-            Span<double> variance = doubles.AsSpan(channels, channels);
-            Span<double> movingMean = doubles.AsSpan(2 * channels, channels);
-            Span<double> movingVariance = doubles.AsSpan(3 * channels, channels);
-            Widen(weights.MovingMean, movingMean);
-            Widen(weights.MovingVariance, movingVariance);
+            Span<double> shifts = sums.AsSpan(0, useBatchStatistics ? channels : 0);
+            Span<double> shiftedSums = sums.AsSpan(shifts.Length, 2 * shifts.Length);
+            if (useBatchStatistics)
+            {
+                SumShifted(layout, rows, x, shifts, shiftedSums);
+            }
 
-            bool useBatchStatistics = StatisticsOfTheCall(layout, rows, options, training, x, weights, mean, variance);
-
-            // Fold gamma, beta, mean and variance into one scale and shift per channel: y = x * scale + shift.
+            // One pass over the channels: the call's statistics, folded with gamma and beta into one scale and
+            // offset per channel (y = x * scale + offset), the moving statistics and the optional outputs. Wide
+            // keep-sets (axis=[1, 2, 3]: 200704 channels) pay for every extra pass over per-channel arrays.
             Span<T> scale = parameters.AsSpan(0, channels);
-            Span<T> shift = parameters.AsSpan(channels, channels);
+            Span<T> offset = parameters.AsSpan(channels, channels);
+            double count = layout.ReductionCount;
+            double keep = options.Momentum;
+            bool wantsMean = !destinations.Mean.IsEmpty;
+            bool wantsVariance = !destinations.Variance.IsEmpty;
             for (int c = 0; c < channels; c++)
             {
+                double movingMean = double.CreateTruncating(weights.MovingMean[c]);
+                double movingVariance = double.CreateTruncating(weights.MovingVariance[c]);
+                (double mean, double variance) = useBatchStatistics
+                    ? StatisticsFromSums(shifts[c], shiftedSums[c], shiftedSums[channels + c], count)
+                    : (movingMean, movingVariance);
                 double gamma = options.Scale ? double.CreateTruncating(weights.Gamma[c]) : 1.0;
                 double beta = options.Center ? double.CreateTruncating(weights.Beta[c]) : 0.0;
-                double channelScale = gamma / Math.Sqrt(variance[c] + options.Epsilon);
+                double channelScale = gamma / Math.Sqrt(variance + options.Epsilon);
                 scale[c] = T.CreateTruncating(channelScale);
-                shift[c] = T.CreateTruncating(beta - (mean[c] * channelScale));
+                offset[c] = T.CreateTruncating(beta - (mean * channelScale));
+                destinations.MovingMean[c] = T.CreateTruncating(useBatchStatistics ? (movingMean * keep) + (mean * (1 - keep)) : movingMean);
+                destinations.MovingVariance[c] = T.CreateTruncating(useBatchStatistics ? (movingVariance * keep) + (variance * (1 - keep)) : movingVariance);
+                if (wantsMean)
+                {
+                    destinations.Mean[c] = T.CreateTruncating(mean);
+                }
+
+                if (wantsVariance)
+                {
+                    destinations.Variance[c] = T.CreateTruncating(variance);
+                }
             }
 
             var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, rows.RowsShareChannels ? ColumnsPerChunk : 0, 64);
             fixed (T* pX = x)
             fixed (T* pScale = scale)
-            fixed (T* pShift = shift)
+            fixed (T* pOffset = offset)
             fixed (T* pY = destinations.Y)
             {
-                ChunkScheduler.Run(new FastNormalizeJob<T>(pX, pScale, pShift, pY, rows, tiling), tiling.Count, Threads);
+                ChunkScheduler.Run(new FastNormalizeJob<T>(pX, pScale, pOffset, pY, rows, tiling), tiling.Count, Threads);
             }
-
-            double keep = options.Momentum;
-            for (int c = 0; c < channels; c++)
-            {
-                destinations.MovingMean[c] = T.CreateTruncating(useBatchStatistics ? (movingMean[c] * keep) + (mean[c] * (1 - keep)) : movingMean[c]);
-                destinations.MovingVariance[c] = T.CreateTruncating(useBatchStatistics ? (movingVariance[c] * keep) + (variance[c] * (1 - keep)) : movingVariance[c]);
-            }
-
-            Narrow(mean, destinations.Mean);
-            Narrow(variance, destinations.Variance);
         }
         finally
         {
             ArrayPool<T>.Shared.Return(parameters);
-            ArrayPool<double>.Shared.Return(doubles);
+            ArrayPool<double>.Shared.Return(sums);
         }
     }
 
@@ -359,44 +370,56 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
         double[] rented = ArrayPool<double>.Shared.Rent(3 * channels);
         try
         {
-            Span<double> shift = rented.AsSpan(0, channels);
-            Span<double> sums = rented.AsSpan(channels, 2 * channels); // Σ (x - shift), then Σ (x - shift)²
-            fixed (T* pX = x)
-            fixed (double* pShift = shift)
-            fixed (double* pSums = sums)
-            {
-                if (typeof(T) == typeof(float) && rows.RowsShareChannels)
-                {
-                    // Every row holds the same channels (channels-last with one kept group): blocks of rows by channels.
-                    SumChannelsLast((float*)pX, rows, pShift, pSums);
-                }
-                else
-                {
-                    ChooseShifts(x, channels, rows, shift);
-                    var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, 0, MaximumPartialSlots(channels));
-                    SumInSlots(new RowStatisticsJob<T>(pX, pShift, null, channels, rows, tiling), tiling, channels, pSums);
-                }
-            }
-
-            Span<double> sum = sums[..channels];
-            Span<double> squares = sums[channels..];
+            Span<double> shifts = rented.AsSpan(0, channels);
+            Span<double> sums = rented.AsSpan(channels, 2 * channels);
+            SumShifted(layout, rows, x, shifts, sums);
             double count = layout.ReductionCount;
             for (int c = 0; c < channels; c++)
             {
-                double shiftedMean = sum[c] / count;
-                mean[c] = shift[c] + shiftedMean;
-
-                // Rounding can leave the difference a hair below zero; the variance is not.
-                variance[c] = Math.Max((squares[c] / count) - (shiftedMean * shiftedMean), 0);
-                if (double.IsNaN(squares[c]) || double.IsNaN(shiftedMean))
-                {
-                    variance[c] = double.NaN;
-                }
+                (mean[c], variance[c]) = StatisticsFromSums(shifts[c], sums[c], sums[channels + c], count);
             }
         }
         finally
         {
             ArrayPool<double>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>A channel's mean and biased variance from its shift and shifted sums over <paramref name="count"/> values.</summary>
+    private static (double Mean, double Variance) StatisticsFromSums(double shift, double sum, double squares, double count)
+    {
+        double shiftedMean = sum / count;
+
+        // Rounding can leave the difference a hair below zero; the variance is not. NaN stays NaN.
+        double variance = double.IsNaN(squares) || double.IsNaN(shiftedMean)
+            ? double.NaN
+            : Math.Max((squares / count) - (shiftedMean * shiftedMean), 0);
+        return (shift + shiftedMean, variance);
+    }
+
+    /// <summary>
+    /// Each channel's shift (one of its own values) and the sums of x - shift and of its squares, in
+    /// <paramref name="sums"/> as <c>[Σ (x - shift) per channel, Σ (x - shift)² per channel]</c>.
+    /// </summary>
+    private void SumShifted<T>(AxisResolution layout, RowLayout rows, ReadOnlySpan<T> x, Span<double> shifts, Span<double> sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = layout.ChannelCount;
+        fixed (T* pX = x)
+        fixed (double* pShift = shifts)
+        fixed (double* pSums = sums)
+        {
+            if (typeof(T) == typeof(float) && rows.RowsShareChannels)
+            {
+                // Every row holds the same channels (channels-last with one kept group): blocks of rows by channels.
+                SumChannelsLast((float*)pX, rows, pShift, pSums);
+            }
+            else
+            {
+                ChooseShifts(x, channels, rows, shifts);
+                var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, 0, MaximumPartialSlots(channels));
+                SumInSlots(new RowStatisticsJob<T>(pX, pShift, null, channels, rows, tiling), tiling, channels, pSums);
+            }
         }
     }
 
