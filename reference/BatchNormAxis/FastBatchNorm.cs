@@ -91,39 +91,19 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
                 SumShifted(layout, rows, x, shifts, shiftedSums);
             }
 
-            // One pass over the channels: the call's statistics, folded with gamma and beta into one scale and
-            // offset per channel (y = x * scale + offset), the moving statistics and the optional outputs. Wide
-            // keep-sets (axis=[1, 2, 3]: 200704 channels) pay for every extra pass over per-channel arrays.
+            // One pass over the channels: statistics, fold, moving update and optional outputs (ChannelFold).
             Span<T> scale = parameters.AsSpan(0, channels);
             Span<T> offset = parameters.AsSpan(channels, channels);
-            double count = layout.ReductionCount;
-            double keep = options.Momentum;
-            bool wantsMean = !destinations.Mean.IsEmpty;
-            bool wantsVariance = !destinations.Variance.IsEmpty;
-            for (int c = 0; c < channels; c++)
-            {
-                double movingMean = double.CreateTruncating(weights.MovingMean[c]);
-                double movingVariance = double.CreateTruncating(weights.MovingVariance[c]);
-                (double mean, double variance) = useBatchStatistics
-                    ? StatisticsFromSums(shifts[c], shiftedSums[c], shiftedSums[channels + c], count)
-                    : (movingMean, movingVariance);
-                double gamma = options.Scale ? double.CreateTruncating(weights.Gamma[c]) : 1.0;
-                double beta = options.Center ? double.CreateTruncating(weights.Beta[c]) : 0.0;
-                double channelScale = gamma / Math.Sqrt(variance + options.Epsilon);
-                scale[c] = T.CreateTruncating(channelScale);
-                offset[c] = T.CreateTruncating(beta - (mean * channelScale));
-                destinations.MovingMean[c] = T.CreateTruncating(useBatchStatistics ? (movingMean * keep) + (mean * (1 - keep)) : movingMean);
-                destinations.MovingVariance[c] = T.CreateTruncating(useBatchStatistics ? (movingVariance * keep) + (variance * (1 - keep)) : movingVariance);
-                if (wantsMean)
-                {
-                    destinations.Mean[c] = T.CreateTruncating(mean);
-                }
-
-                if (wantsVariance)
-                {
-                    destinations.Variance[c] = T.CreateTruncating(variance);
-                }
-            }
+            var fold = new ChannelFold.Inputs<T>(
+                useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums[shifts.Length..], layout.ReductionCount, options, weights);
+            int folded = typeof(T) == typeof(float)
+                ? ChannelFold.Float(
+                    new ChannelFold.Inputs<float>(useBatchStatistics, shifts, fold.Sums, fold.Squares, fold.Count, options, Cast<T, float>(weights)),
+                    Cast<T, float>(destinations),
+                    MemoryMarshal.Cast<T, float>(scale),
+                    MemoryMarshal.Cast<T, float>(offset))
+                : 0;
+            ChannelFold.Scalar(folded, fold, destinations, scale, offset);
 
             var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, rows.RowsShareChannels ? ColumnsPerChunk : 0, 64);
             fixed (T* pX = x)

@@ -1,0 +1,143 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace BatchNormAxis;
+
+/// <summary>
+/// The per-channel step of a forward call: the call's statistics (from shifted sums, or the moving ones), folded
+/// with gamma and beta into one scale and offset per channel (<c>y = x * scale + offset</c>), the moving statistics
+/// after the call and the optional mean and variance outputs. Wide keep-sets (axis=[1, 2, 3]: 200704 channels) make
+/// this a division and a square root per channel, so float32 has a vector path; it performs the same double
+/// operations in the same order as the scalar path, so the two give the same bits.
+/// </summary>
+internal static class ChannelFold
+{
+    /// <summary>The inputs of the fold; shift and sums are empty unless the call uses batch statistics.</summary>
+    public readonly ref struct Inputs<T>(
+        bool useBatchStatistics, ReadOnlySpan<double> shifts, ReadOnlySpan<double> sums, ReadOnlySpan<double> squares, double count, BatchNormOptions options, BatchNormWeights<T> weights)
+    {
+        public bool UseBatchStatistics { get; } = useBatchStatistics;
+
+        public ReadOnlySpan<double> Shifts { get; } = shifts;
+
+        public ReadOnlySpan<double> Sums { get; } = sums;
+
+        public ReadOnlySpan<double> Squares { get; } = squares;
+
+        public double Count { get; } = count;
+
+        public BatchNormOptions Options { get; } = options;
+
+        public BatchNormWeights<T> Weights { get; } = weights;
+    }
+
+    /// <summary>Channels <paramref name="first"/> to the end, one at a time.</summary>
+    public static void Scalar<T>(int first, in Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormOptions options = inputs.Options;
+        BatchNormWeights<T> weights = inputs.Weights;
+        double keep = options.Momentum;
+        for (int c = first; c < scale.Length; c++)
+        {
+            double movingMean = double.CreateTruncating(weights.MovingMean[c]);
+            double movingVariance = double.CreateTruncating(weights.MovingVariance[c]);
+            double mean = movingMean, variance = movingVariance;
+            if (inputs.UseBatchStatistics)
+            {
+                double shiftedMean = inputs.Sums[c] / inputs.Count;
+
+                // Rounding can leave the difference a hair below zero; the variance is not. NaN stays NaN.
+                variance = Math.Max((inputs.Squares[c] / inputs.Count) - (shiftedMean * shiftedMean), 0);
+                mean = inputs.Shifts[c] + shiftedMean;
+            }
+
+            double gamma = options.Scale ? double.CreateTruncating(weights.Gamma[c]) : 1.0;
+            double beta = options.Center ? double.CreateTruncating(weights.Beta[c]) : 0.0;
+            double channelScale = gamma / Math.Sqrt(variance + options.Epsilon);
+            scale[c] = T.CreateTruncating(channelScale);
+            offset[c] = T.CreateTruncating(beta - (mean * channelScale));
+            destinations.MovingMean[c] = T.CreateTruncating(inputs.UseBatchStatistics ? (movingMean * keep) + (mean * (1 - keep)) : movingMean);
+            destinations.MovingVariance[c] = T.CreateTruncating(inputs.UseBatchStatistics ? (movingVariance * keep) + (variance * (1 - keep)) : movingVariance);
+            if (!destinations.Mean.IsEmpty)
+            {
+                destinations.Mean[c] = T.CreateTruncating(mean);
+            }
+
+            if (!destinations.Variance.IsEmpty)
+            {
+                destinations.Variance[c] = T.CreateTruncating(variance);
+            }
+        }
+    }
+
+    /// <summary>float32, eight channels at a time in two <see cref="Vector256{Double}"/>; returns how many it did.</summary>
+    public static int Float(in Inputs<float> inputs, ForwardDestinations<float> destinations, Span<float> scale, Span<float> offset)
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            return 0;
+        }
+
+        BatchNormOptions options = inputs.Options;
+        BatchNormWeights<float> weights = inputs.Weights;
+        Vector256<double> count = Vector256.Create(inputs.Count);
+        Vector256<double> epsilon = Vector256.Create(options.Epsilon);
+        Vector256<double> keep = Vector256.Create(options.Momentum);
+        Vector256<double> fresh = Vector256.Create(1 - options.Momentum);
+        int c = 0;
+        for (; c <= scale.Length - 8; c += 8)
+        {
+            (Vector256<double> movingMean0, Vector256<double> movingMean1) = Widen(weights.MovingMean, c);
+            (Vector256<double> movingVariance0, Vector256<double> movingVariance1) = Widen(weights.MovingVariance, c);
+            Vector256<double> mean0 = movingMean0, mean1 = movingMean1, variance0 = movingVariance0, variance1 = movingVariance1;
+            if (inputs.UseBatchStatistics)
+            {
+                (mean0, variance0) = Statistics(inputs, c, count);
+                (mean1, variance1) = Statistics(inputs, c + 4, count);
+            }
+
+            (Vector256<double> gamma0, Vector256<double> gamma1) = options.Scale ? Widen(weights.Gamma, c) : (Vector256<double>.One, Vector256<double>.One);
+            (Vector256<double> beta0, Vector256<double> beta1) = options.Center ? Widen(weights.Beta, c) : (Vector256<double>.Zero, Vector256<double>.Zero);
+            Vector256<double> scale0 = gamma0 / Vector256.Sqrt(variance0 + epsilon);
+            Vector256<double> scale1 = gamma1 / Vector256.Sqrt(variance1 + epsilon);
+            Store(scale, c, scale0, scale1);
+            Store(offset, c, beta0 - (mean0 * scale0), beta1 - (mean1 * scale1));
+            if (inputs.UseBatchStatistics)
+            {
+                Store(destinations.MovingMean, c, (movingMean0 * keep) + (mean0 * fresh), (movingMean1 * keep) + (mean1 * fresh));
+                Store(destinations.MovingVariance, c, (movingVariance0 * keep) + (variance0 * fresh), (movingVariance1 * keep) + (variance1 * fresh));
+            }
+            else
+            {
+                Store(destinations.MovingMean, c, movingMean0, movingMean1);
+                Store(destinations.MovingVariance, c, movingVariance0, movingVariance1);
+            }
+
+            if (!destinations.Mean.IsEmpty)
+            {
+                Store(destinations.Mean, c, mean0, mean1);
+            }
+
+            if (!destinations.Variance.IsEmpty)
+            {
+                Store(destinations.Variance, c, variance0, variance1);
+            }
+        }
+
+        return c;
+    }
+
+    private static (Vector256<double> Mean, Vector256<double> Variance) Statistics(in Inputs<float> inputs, int c, Vector256<double> count)
+    {
+        Vector256<double> shiftedMean = Vector256.Create(inputs.Sums.Slice(c, 4)) / count;
+        Vector256<double> variance = Vector256.Max((Vector256.Create(inputs.Squares.Slice(c, 4)) / count) - (shiftedMean * shiftedMean), Vector256<double>.Zero);
+        return (Vector256.Create(inputs.Shifts.Slice(c, 4)) + shiftedMean, variance);
+    }
+
+    private static (Vector256<double> Low, Vector256<double> High) Widen(ReadOnlySpan<float> values, int c) =>
+        Vector256.Widen(Vector256.Create(values.Slice(c, 8)));
+
+    private static void Store(Span<float> destination, int c, Vector256<double> low, Vector256<double> high) =>
+        Vector256.Narrow(low, high).CopyTo(destination.Slice(c, 8));
+}
