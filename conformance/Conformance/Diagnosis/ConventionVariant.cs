@@ -22,6 +22,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
+        options = Hyperparameters(options);
         Layer layer = Layer.Read(layout, options, weights, Convention);
         double[] input = Wide(x);
         bool useBatch = training && (options.Trainable || Convention == WrongConvention.FrozenIgnored);
@@ -52,7 +53,8 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             double n = layout.ReductionCount;
             for (int c = 0; c < newMean.Length; c++)
             {
-                double batchVariance = Convention == WrongConvention.UnbiasedMovingVariance && n > 1 ? variance[c] * n / (n - 1) : variance[c];
+                // n/(n-1) as written: with one value per channel it is 0 * 1/0, a NaN moving variance (PyTorch's ATen op).
+                double batchVariance = Convention == WrongConvention.UnbiasedMovingVariance ? variance[c] * n / (n - 1) : variance[c];
                 newMean[c] = (layer.MovingMean[c] * keep) + (mean[c] * (1 - keep));
                 newVariance[c] = (layer.MovingVariance[c] * keep) + (batchVariance * (1 - keep));
             }
@@ -69,6 +71,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
+        options = Hyperparameters(options);
         Layer layer = Layer.Read(layout, options, weights, Convention);
         double[] input = Wide(x);
         double[] gradient = Wide(dy);
@@ -121,6 +124,10 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             Narrow(dbeta, destinations.Dbeta);
         }
     }
+
+    /// <summary>The hyperparameters as the variant sees them: rounded to float32 for <see cref="WrongConvention.Float32Hyperparameters"/>.</summary>
+    private BatchNormOptions Hyperparameters(BatchNormOptions options) =>
+        Convention == WrongConvention.Float32Hyperparameters ? options with { Momentum = (float)options.Momentum, Epsilon = (float)options.Epsilon } : options;
 
     private double Deviation(double variance, double epsilon) =>
         Convention == WrongConvention.EpsilonOutsideRoot ? Math.Sqrt(variance) + epsilon : Math.Sqrt(variance + epsilon);

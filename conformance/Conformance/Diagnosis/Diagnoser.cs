@@ -26,6 +26,7 @@ public static class Diagnoser
         [WrongConvention.MovingStatisticsSwapped] = "moving mean and moving variance swapped",
         [WrongConvention.FrozenIgnored] = "a frozen layer (trainable=false) called with training=true still uses batch statistics and updates them; Keras 3 and tf.keras 2 run it in inference mode",
         [WrongConvention.MovingStatisticsNotUpdated] = "training leaves the moving statistics untouched; Keras updates them on every training call",
+        [WrongConvention.Float32Hyperparameters] = "momentum and epsilon rounded to float32 before use (ONNX stores float attributes as float32), visible on float64 data; Keras uses them in the data's precision",
     }.ToImmutableDictionary();
 
     /// <summary>The known mistakes the response matches; empty when none does (or it has no outputs).</summary>
@@ -64,7 +65,7 @@ public static class Diagnoser
 
             if (CaseGrader.Grade(WithReferences(fixture, variant.Outputs), response).Verdict == CaseVerdict.Passed)
             {
-                findings.Add(new Finding(convention, s_explanations[convention]));
+                findings.Add(new Finding(convention, Explanation(fixture, convention)));
             }
         }
 
@@ -75,6 +76,26 @@ public static class Diagnoser
         }
 
         return findings;
+    }
+
+    /// <summary>The explanation of a finding; the n/(n-1) estimator on one value per channel gets its own (NaN) wording.</summary>
+    private static string Explanation(FixtureCase fixture, WrongConvention convention)
+    {
+        if (convention == WrongConvention.UnbiasedMovingVariance && fixture.Training && fixture.KeptAxes.Length > 0)
+        {
+            long count = 1;
+            for (int a = 0; a < fixture.Shape.Length; a++)
+            {
+                count *= fixture.KeptAxes.Contains(a) ? 1 : fixture.Shape[a];
+            }
+
+            if (count == 1)
+            {
+                return "moving variance NaN with one value per channel: the n/(n-1) estimator divides 0 by 0 (PyTorch's ATen batch_norm); Keras feeds the biased variance, 0";
+            }
+        }
+
+        return s_explanations[convention];
     }
 
     /// <summary>
