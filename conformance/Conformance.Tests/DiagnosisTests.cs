@@ -83,6 +83,21 @@ public class DiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Diagnosis_OfTwoConventionsAtOnce_NamesBoth()
+    {
+        // A framework with PyTorch's unbiased moving variance and no trainable flag: the independent float32 variant,
+        // run on a frozen case as if the layer were trainable.
+        FixtureCase fixture = FixtureLocation.Set.ReadCase("frozen.r4.k1.f32");
+        var implementation = new Float32Variant(Summation.Sequential, foldScaleAndShift: false, Convention.UnbiasedMovingVariance);
+        CaseResponse response = CaseExecutor.Execute(fixture with { Options = fixture.Options with { Trainable = true } }, implementation);
+
+        Assert.Equal(CaseVerdict.Failed, CaseGrader.Grade(fixture, response).Verdict);
+        IReadOnlyList<Finding> findings = Diagnoser.Diagnose(fixture, response);
+        Assert.Contains(findings, d => d.Convention == WrongConvention.FrozenIgnored);
+        Assert.Contains(findings, d => d.Convention == WrongConvention.UnbiasedMovingVariance && d.Explanation.Contains("together with frozen_ignored", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Diagnosis_OfACorrectAnswer_FindsNothingToBlame()
     {
         FixtureCase fixture = FixtureLocation.Set.ReadCase("keep.r4.k1.train.f32");

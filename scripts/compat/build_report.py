@@ -108,7 +108,9 @@ def observed(case):
 def family_key(case):
     conventions = [d["convention"] for d in case["diagnosis"]]
     if conventions:
-        return case["verdict"], "diagnosis: " + ", ".join(f"`{c}`" for c in conventions)
+        # The diagnosis names a pair of conventions found together as "... (together with other)".
+        together = all("(together with " in d["explanation"] for d in case["diagnosis"])
+        return case["verdict"], "diagnosis: " + (" + ".join if together else ", ".join)(f"`{c}`" for c in conventions) + (" together" if together else "")
     if case["verdict"] == "failed" and case["outputs"]:
         wrong = [o["name"] for o in case["outputs"] if not o["passed"]]
         return case["verdict"], "no known convention matches; wrong: " + ", ".join(wrong)
@@ -362,16 +364,18 @@ def markdown(data):
     for k in data["known_behaviours"]:
         w(f"| {titles.get(k['peer'], k['peer'])} | {k['behaviour']} | {k['status']} | {k['evidence']} |")
     w("")
-    w("Not diagnosed by a single convention, and why:")
+    w("Notes on the families above:")
     w("")
-    w("- PyTorch `frozen.*` forward cases: frozen_ignored and the unbiased moving variance at once; the diagnosis names "
-      "one convention at a time, so none matches (the backward frozen cases, which have no moving variance, are "
-      "diagnosed `frozen_ignored`). ONNX Runtime's `frozen.r2.k1.f64` likewise combines frozen_ignored with float32 "
-      "attributes.")
-    w("- PyTorch bfloat16: computed in bfloat16 (Keras computes in float32); the conventions named on some of these cases "
-      "fit within bfloat16 rounding and are coincidences, as the profile says.")
+    w("- Diagnoses joined by `+ ... together` are two conventions at once (the diagnosis tries pairs when no single "
+      "convention explains a failure): a frozen layer without a `trainable` flag, in PyTorch also with its unbiased "
+      "moving variance, in ONNX Runtime on float64 also with float32 attributes, in TF.js on axis 1 also with the "
+      "channel bug. Diagnoses joined by a comma are single conventions that each explain the outputs.")
+    w("- PyTorch bfloat16: computed in bfloat16 (Keras computes in float32); the conventions named on some of these "
+      "cases fit within bfloat16 rounding and are coincidences, as the profile says.")
     w("- PyTorch `invalid.parameter-shape.r3.k1.gamma-rank.f32`: PyTorch checks a weight's element count only, so it "
       "accepts a gamma of the wrong rank.")
+    w("- PyTorch's ATen run has no profile (it differs from `F.batch_norm` only where one value per channel is "
+      "refused); it is there to show the NaN moving variance.")
     w("")
     return "\n".join(out)
 
