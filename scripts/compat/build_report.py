@@ -208,6 +208,8 @@ def known_behaviours(reports, manifest):
     rows += [
         {"peer": "onnxruntime", "behaviour": "B.4: ORT 1.30.0 is about 20x slower on 2-D (N, C) input (microsoft/onnxruntime#25599)",
          "status": "not applicable", "count": 0, "evidence": "a speed issue of 1.30.0, not a semantic one; this report pins 1.31.1 and measures no timings"},
+        {"peer": "tfjs", "behaviour": "B.4: the WASM backend gives the same wrong results for axes but the last (within 5e-7 of the CPU backend)",
+         "status": "not run", "count": 0, "evidence": "the harness runs the CPU backend (pure JavaScript), as .ci/run does; the channel bug above is in both kernels"},
         {"peer": "torchsharp / onnxruntime-node", "behaviour": "B.4: TorchSharp 0.107 (needs an ELF patch on Debian 12) and onnxruntime-node 1.30.0",
          "status": "not run", "count": 0, "evidence": "outside issue 7's peers; their semantics are those of libtorch and ONNX Runtime, covered above"},
     ]

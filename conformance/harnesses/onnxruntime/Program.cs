@@ -15,13 +15,25 @@ using BatchNormAxis.Harnesses.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-using var options = new SessionOptions
+SessionOptions options;
+try
 {
-    IntraOpNumThreads = 1,
-    InterOpNumThreads = 1,
-    ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-    LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-};
+    options = new SessionOptions
+    {
+        IntraOpNumThreads = 1,
+        InterOpNumThreads = 1,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+    };
+}
+catch (Exception error) when (error is TypeInitializationException or DllNotFoundException or OnnxRuntimeException)
+{
+    // One line for the runner's report instead of a stack trace.
+    Console.Error.WriteLine($"onnxruntime harness: cannot load ONNX Runtime's native library ({(error.InnerException ?? error).Message.Split('\n')[0].Trim()}); rebuild with: dotnet build -c Release conformance/harnesses/onnxruntime");
+    return 3;
+}
+
+using SessionOptions disposeAtExit = options;
 
 string[] dtypes = [.. Dtypes.All.Keys.Where(d => Cases.KernelWorks(options, d))];
 string? line;
