@@ -4,7 +4,7 @@
 Standard library only (run it with /usr/bin/python3). Everything in the output comes from the run reports and the
 fixture manifest; nothing volatile (timings, paths, stderr) is copied, so the same runs give the same bytes.
 
-    build_report.py --date 2026-12-02 --manifest fixtures/manifest.json --md docs/compatibility.md \
+    build_report.py --date 2026-12-01 --manifest fixtures/manifest.json --md docs/compatibility.md \
         --json docs/compatibility.json pytorch=artifacts/compat/pytorch.json onnxruntime=... tfjs=...
 """
 
