@@ -397,8 +397,17 @@ def main():
         key, _, path = item.partition("=")
         if key not in PEERS or not path:
             parser.error(f"{item!r}: expected peer=report.json with peer one of {', '.join(PEERS)}")
-        reports[key] = load(path)
-    data = build(reports, load(args.manifest), args.date)
+        try:
+            reports[key] = load(path)
+        except (OSError, ValueError) as error:
+            parser.error(f"{key}: cannot read the run report {path}: {error}")
+    manifest = load(args.manifest)
+    expected = sorted(e["id"] for e in manifest["cases"])
+    for key, report in reports.items():
+        ids = sorted(c["id"] for c in report.get("cases", []))
+        if ids != expected:
+            parser.error(f"{key}: the run report covers {len(ids)} of the manifest's {len(expected)} cases; run every case (no --filter) with these fixtures")
+    data = build(reports, manifest, args.date)
     with open(args.md, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(markdown(data))
     with open(args.json, "w", encoding="utf-8", newline="\n") as handle:
