@@ -60,7 +60,7 @@ def kept_axes(shape, axis):
     so these rejections are the adapter's own, not PyTorch's."""
     rank = len(shape)
     if rank == 0:
-        raise Rejection("rank_zero", f"adapter: input shape () has rank 0; batch norm needs at least one axis")
+        raise Rejection("rank_zero", "adapter: input shape () has rank 0; batch norm needs at least one axis")
     spelled = axis if isinstance(axis, list) else [axis]
     if not spelled:
         raise Rejection("empty_axis_list", f"adapter: axis={axis} keeps no axis")
@@ -109,7 +109,7 @@ def batch_norm(x, running_mean, running_var, weight, bias, training, momentum, e
                         momentum=momentum, eps=eps)
 
 
-def call(layout, layer, training, x, params, requires_grad=False):
+def call(layout, layer, training, x, params):
     """One PyTorch batch-norm call through the adapter; updates params' running statistics in place."""
     xt = layout.to_torch(x)
     y = batch_norm(xt, params["moving_mean"], params["moving_variance"], params.get("gamma"), params.get("beta"),
