@@ -382,6 +382,20 @@ def markdown(data):
     return "\n".join(out)
 
 
+def compact_json(value, depth=0):
+    """JSON with one member per line, but lists of scalars and the per-case entries on one line each (a diffable file)."""
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(value, dict) and value:
+        if depth >= 2 and all(isinstance(v, dict) for v in value.values()) and all(
+                not isinstance(x, (dict,)) for v in value.values() for x in v.values()):
+            return "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items()) + "}"
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {compact_json(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + compact_json(v, depth + 1) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--date", required=True, help="the date the page states, YYYY-MM-DD")
@@ -411,8 +425,7 @@ def main():
     with open(args.md, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(markdown(data))
     with open(args.json, "w", encoding="utf-8", newline="\n") as handle:
-        json.dump(data, handle, indent=1, ensure_ascii=False)
-        handle.write("\n")
+        handle.write(compact_json(data) + "\n")
 
 
 if __name__ == "__main__":
