@@ -169,6 +169,7 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("MovingStatisticsSwapped", "moving_statistics_swapped")]
     [InlineData("AxisFromWrongEnd", "axis_from_wrong_end")]
     [InlineData("MovingStatisticsNotUpdated", "moving_statistics_not_updated")]
+    [InlineData("Float32Hyperparameters", "float32_hyperparameters")]
     public void KnownWrongVariant_IsDiagnosed(string variant, string convention) => AssertDiagnosed(variant, convention, "keep.r4.*");
 
     [Fact]

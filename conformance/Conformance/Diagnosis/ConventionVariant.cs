@@ -10,11 +10,20 @@ namespace BatchNormAxis.Conformance.Diagnosis;
 /// <param name="convention">The mistake to make.</param>
 public sealed class ConventionVariant(WrongConvention convention) : IBatchNormalization
 {
+    /// <summary>A variant making two mistakes at once (e.g. a frozen layer ignored by a framework with an unbiased moving variance).</summary>
+    /// <param name="convention">The first mistake.</param>
+    /// <param name="also">The second mistake; not one of the same kind (two axis readings, two weight swaps).</param>
+    public ConventionVariant(WrongConvention convention, WrongConvention also)
+        : this(convention) => Also = also;
+
     /// <summary>The mistake this variant makes.</summary>
     public WrongConvention Convention { get; } = convention;
 
+    /// <summary>The second mistake, if any.</summary>
+    public WrongConvention? Also { get; }
+
     /// <inheritdoc/>
-    public string Name => $"variant-{Convention}";
+    public string Name => Also is { } also ? $"variant-{Convention}+{also}" : $"variant-{Convention}";
 
     /// <inheritdoc/>
     public void Forward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, ForwardDestinations<T> destinations, ReadOnlySpan<bool> mask = default)
@@ -22,9 +31,10 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
-        Layer layer = Layer.Read(layout, options, weights, Convention);
+        options = Hyperparameters(options);
+        Layer layer = Layer.Read(layout, options, weights, Has);
         double[] input = Wide(x);
-        bool useBatch = training && (options.Trainable || Convention == WrongConvention.FrozenIgnored);
+        bool useBatch = training && (options.Trainable || Has(WrongConvention.FrozenIgnored));
         int[] parameterOf = ParameterChannels(layout);
 
         // Moving statistics are per parameter channel; only batch statistics can be grouped over the wrong axes.
@@ -34,7 +44,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             : (layer.MovingMean, layer.MovingVariance);
 
         // TF.js computes the statistics per channel correctly, then its kernel reads them with the cyclic index.
-        int[] statisticOf = Convention == WrongConvention.ChannelAsLastAxis ? parameterOf : groupOf;
+        int[] statisticOf = Has(WrongConvention.ChannelAsLastAxis) ? parameterOf : groupOf;
 
         double[] y = new double[input.Length];
         for (int i = 0; i < input.Length; i++)
@@ -46,13 +56,14 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
 
         double[] newMean = [.. layer.MovingMean];
         double[] newVariance = [.. layer.MovingVariance];
-        if (useBatch && statisticCount == layout.ChannelCount && Convention != WrongConvention.MovingStatisticsNotUpdated)
+        if (useBatch && statisticCount == layout.ChannelCount && !Has(WrongConvention.MovingStatisticsNotUpdated))
         {
-            double keep = Convention == WrongConvention.PyTorchMomentum ? 1 - options.Momentum : options.Momentum;
+            double keep = Has(WrongConvention.PyTorchMomentum) ? 1 - options.Momentum : options.Momentum;
             double n = layout.ReductionCount;
             for (int c = 0; c < newMean.Length; c++)
             {
-                double batchVariance = Convention == WrongConvention.UnbiasedMovingVariance && n > 1 ? variance[c] * n / (n - 1) : variance[c];
+                // n/(n-1) as written: with one value per channel it is 0 * 1/0, a NaN moving variance (PyTorch's ATen op).
+                double batchVariance = Has(WrongConvention.UnbiasedMovingVariance) ? variance[c] * n / (n - 1) : variance[c];
                 newMean[c] = (layer.MovingMean[c] * keep) + (mean[c] * (1 - keep));
                 newVariance[c] = (layer.MovingVariance[c] * keep) + (batchVariance * (1 - keep));
             }
@@ -69,16 +80,17 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
-        Layer layer = Layer.Read(layout, options, weights, Convention);
+        options = Hyperparameters(options);
+        Layer layer = Layer.Read(layout, options, weights, Has);
         double[] input = Wide(x);
         double[] gradient = Wide(dy);
-        bool useBatch = training && (options.Trainable || Convention == WrongConvention.FrozenIgnored);
+        bool useBatch = training && (options.Trainable || Has(WrongConvention.FrozenIgnored));
         int[] parameterOf = ParameterChannels(layout);
         (int[] groupOf, int statisticCount) = useBatch ? StatisticGroups(layout) : (parameterOf, layout.ChannelCount);
         (double[] mean, double[] variance) = useBatch
             ? Statistics<T>(input, groupOf, statisticCount, default, layout.Shape[^1])
             : (layer.MovingMean, layer.MovingVariance);
-        int[] statisticOf = Convention == WrongConvention.ChannelAsLastAxis ? parameterOf : groupOf;
+        int[] statisticOf = Has(WrongConvention.ChannelAsLastAxis) ? parameterOf : groupOf;
         double count = (double)input.Length / statisticCount;
 
         double[] normalized = new double[input.Length];
@@ -105,7 +117,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             dbeta[p] += gradient[i];
         }
 
-        if (Convention == WrongConvention.GammaBetaSwapped)
+        if (Has(WrongConvention.GammaBetaSwapped))
         {
             (dgamma, dbeta) = (dbeta, dgamma);
         }
@@ -122,26 +134,29 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         }
     }
 
+    private bool Has(WrongConvention mistake) => Convention == mistake || Also == mistake;
+
+    /// <summary>The hyperparameters as the variant sees them: rounded to float32 for <see cref="WrongConvention.Float32Hyperparameters"/>.</summary>
+    private BatchNormOptions Hyperparameters(BatchNormOptions options) =>
+        Has(WrongConvention.Float32Hyperparameters) ? options with { Momentum = (float)options.Momentum, Epsilon = (float)options.Epsilon } : options;
+
     private double Deviation(double variance, double epsilon) =>
-        Convention == WrongConvention.EpsilonOutsideRoot ? Math.Sqrt(variance) + epsilon : Math.Sqrt(variance + epsilon);
+        Has(WrongConvention.EpsilonOutsideRoot) ? Math.Sqrt(variance) + epsilon : Math.Sqrt(variance + epsilon);
 
     /// <summary>Which group each element's batch statistics are taken over, and how many groups there are.</summary>
     private (int[] ChannelOf, int Count) StatisticGroups(AxisResolution layout)
     {
-        int[] kept = Convention switch
-        {
-            WrongConvention.InvertedAxisMeaning when !layout.ReductionAxes.IsEmpty => [.. layout.ReductionAxes],
-            WrongConvention.AxisFromWrongEnd => [.. layout.KeptAxes.Select(a => layout.Rank - 1 - a).Order()],
-            _ => [.. layout.KeptAxes],
-        };
+        int[] kept = Has(WrongConvention.InvertedAxisMeaning) && !layout.ReductionAxes.IsEmpty
+            ? [.. layout.ReductionAxes]
+            : Has(WrongConvention.AxisFromWrongEnd) ? [.. layout.KeptAxes.Select(a => layout.Rank - 1 - a).Order()] : [.. layout.KeptAxes];
         AxisResolution resolution = AxisResolution.Resolve(layout.Shape.AsSpan(), AxisSpec.List(kept));
         return (resolution.ChannelOfEachElement(), resolution.ChannelCount);
     }
 
     private int[] ParameterChannels(AxisResolution layout) =>
-        Convention == WrongConvention.ChannelAsLastAxis
+        Has(WrongConvention.ChannelAsLastAxis)
             ? [.. Enumerable.Range(0, layout.ElementCount).Select(i => i % layout.ChannelCount)]
-            : Convention == WrongConvention.AxisFromWrongEnd
+            : Has(WrongConvention.AxisFromWrongEnd)
                 ? StatisticChannelsModulo(layout)
                 : layout.ChannelOfEachElement();
 
@@ -171,7 +186,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
 
         double[] mean = [.. sum.Select((s, c) => s / (count[c] + epsilon))];
         double[] variance = new double[channels];
-        if (Convention == WrongConvention.SinglePassVariance)
+        if (Has(WrongConvention.SinglePassVariance))
         {
             // float32 data: the cancellation of E[x²] - E[x]² shows only in float32 arithmetic.
             bool single = typeof(T) == typeof(float) || typeof(T) == typeof(Half);
@@ -241,19 +256,20 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     /// <summary>The layer's weights as the variant reads them (swapped, for the swapping conventions).</summary>
     private sealed record Layer(double[] Gamma, double[] Beta, double[] MovingMean, double[] MovingVariance)
     {
-        public static Layer Read<T>(AxisResolution layout, BatchNormOptions options, BatchNormWeights<T> weights, WrongConvention convention)
+        public static Layer Read<T>(AxisResolution layout, BatchNormOptions options, BatchNormWeights<T> weights, Func<WrongConvention, bool> has)
             where T : IFloatingPointIeee754<T>
         {
             double[] gamma = options.Scale ? Wide(weights.Gamma) : [.. Enumerable.Repeat(1.0, layout.ChannelCount)];
             double[] beta = options.Center ? Wide(weights.Beta) : new double[layout.ChannelCount];
             double[] movingMean = Wide(weights.MovingMean);
             double[] movingVariance = Wide(weights.MovingVariance);
-            return convention switch
+            Layer layer = new(gamma, beta, movingMean, movingVariance);
+            if (has(WrongConvention.GammaBetaSwapped))
             {
-                WrongConvention.GammaBetaSwapped => new Layer(beta, gamma, movingMean, movingVariance),
-                WrongConvention.MovingStatisticsSwapped => new Layer(gamma, beta, movingVariance, movingMean),
-                _ => new Layer(gamma, beta, movingMean, movingVariance),
-            };
+                layer = layer with { Gamma = layer.Beta, Beta = layer.Gamma };
+            }
+
+            return has(WrongConvention.MovingStatisticsSwapped) ? layer with { MovingMean = layer.MovingVariance, MovingVariance = layer.MovingMean } : layer;
         }
     }
 }

@@ -26,6 +26,7 @@ public static class Diagnoser
         [WrongConvention.MovingStatisticsSwapped] = "moving mean and moving variance swapped",
         [WrongConvention.FrozenIgnored] = "a frozen layer (trainable=false) called with training=true still uses batch statistics and updates them; Keras 3 and tf.keras 2 run it in inference mode",
         [WrongConvention.MovingStatisticsNotUpdated] = "training leaves the moving statistics untouched; Keras updates them on every training call",
+        [WrongConvention.Float32Hyperparameters] = "momentum and epsilon rounded to float32 before use (ONNX stores float attributes as float32), visible on float64 data; Keras uses them in the data's precision",
     }.ToImmutableDictionary();
 
     /// <summary>The known mistakes the response matches; empty when none does (or it has no outputs).</summary>
@@ -42,29 +43,26 @@ public static class Diagnoser
         }
 
         var findings = new List<Finding>();
-        foreach (WrongConvention convention in Enum.GetValues<WrongConvention>())
+        WrongConvention[] conventions = Enum.GetValues<WrongConvention>();
+        foreach (WrongConvention convention in conventions)
         {
-            CaseResponse variant;
-            try
+            if (Explains(fixture, response, new ConventionVariant(convention)))
             {
-                variant = CaseExecutor.Execute(fixture, new ConventionVariant(convention));
+                findings.Add(new Finding(convention, Explanation(fixture, convention)));
             }
-#pragma warning disable CA1031 // A variant that cannot express this case simply does not explain it.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-                continue;
-            }
+        }
 
-            // A variant that passes the case cannot explain a failure of it.
-            if (variant.Kind != ResponseKind.Outputs || CaseGrader.Grade(fixture, variant).Verdict == CaseVerdict.Passed)
+        // Two conventions at once (a framework with an unbiased moving variance that also ignores `trainable`), tried
+        // only when no single one explains the failure; pairs of the same kind (two axis readings, two swaps) are not.
+        if (findings.Count == 0 && response.Outputs.Values.Any(values => values.Any(double.IsFinite)))
+        {
+            foreach ((WrongConvention first, WrongConvention second) in conventions.SelectMany(a => conventions.Where(b => a < b && (Kind(a) == 0 || Kind(a) != Kind(b))).Select(b => (a, b))))
             {
-                continue;
-            }
-
-            if (CaseGrader.Grade(WithReferences(fixture, variant.Outputs), response).Verdict == CaseVerdict.Passed)
-            {
-                findings.Add(new Finding(convention, s_explanations[convention]));
+                if (Explains(fixture, response, new ConventionVariant(first, second)))
+                {
+                    findings.Add(new Finding(first, $"{Explanation(fixture, first)} (together with {WrongConventions.Name(second)})"));
+                    findings.Add(new Finding(second, $"{Explanation(fixture, second)} (together with {WrongConventions.Name(first)})"));
+                }
             }
         }
 
@@ -75,6 +73,55 @@ public static class Diagnoser
         }
 
         return findings;
+    }
+
+    /// <summary>Whether the variant fails the case (so it can explain a failure) and the response matches it.</summary>
+    private static bool Explains(FixtureCase fixture, CaseResponse response, ConventionVariant convention)
+    {
+        CaseResponse variant;
+        try
+        {
+            variant = CaseExecutor.Execute(fixture, convention);
+        }
+#pragma warning disable CA1031 // A variant that cannot express this case simply does not explain it.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+
+        // A variant that passes the case cannot explain a failure of it.
+        return variant.Kind == ResponseKind.Outputs
+            && CaseGrader.Grade(fixture, variant).Verdict != CaseVerdict.Passed
+            && CaseGrader.Grade(WithReferences(fixture, variant.Outputs), response).Verdict == CaseVerdict.Passed;
+    }
+
+    /// <summary>Conventions of one kind cannot be combined: 1 for the axis readings, 2 for the weight swaps, 0 for the rest.</summary>
+    private static int Kind(WrongConvention convention) => convention switch
+    {
+        WrongConvention.InvertedAxisMeaning or WrongConvention.AxisFromWrongEnd or WrongConvention.ChannelAsLastAxis => 1,
+        WrongConvention.GammaBetaSwapped or WrongConvention.MovingStatisticsSwapped => 2,
+        _ => 0,
+    };
+
+    /// <summary>The explanation of a finding; the n/(n-1) estimator on one value per channel gets its own (NaN) wording.</summary>
+    private static string Explanation(FixtureCase fixture, WrongConvention convention)
+    {
+        if (convention == WrongConvention.UnbiasedMovingVariance && fixture.Training && fixture.KeptAxes.Length > 0)
+        {
+            long count = 1;
+            for (int a = 0; a < fixture.Shape.Length; a++)
+            {
+                count *= fixture.KeptAxes.Contains(a) ? 1 : fixture.Shape[a];
+            }
+
+            if (count == 1)
+            {
+                return "moving variance NaN with one value per channel: the n/(n-1) estimator divides 0 by 0 (PyTorch's ATen batch_norm); Keras feeds the biased variance, 0";
+            }
+        }
+
+        return s_explanations[convention];
     }
 
     /// <summary>

@@ -38,6 +38,9 @@ public enum WrongConvention
 
     /// <summary>Training leaves the moving statistics as they were.</summary>
     MovingStatisticsNotUpdated,
+
+    /// <summary>Momentum and epsilon rounded to float32 before use, also for float64 data (ONNX's float attributes).</summary>
+    Float32Hyperparameters,
 }
 
 /// <summary>The stable snake_case names reports use for <see cref="WrongConvention"/> values.</summary>
@@ -59,6 +62,7 @@ public static class WrongConventions
         WrongConvention.MovingStatisticsSwapped => "moving_statistics_swapped",
         WrongConvention.FrozenIgnored => "frozen_ignored",
         WrongConvention.MovingStatisticsNotUpdated => "moving_statistics_not_updated",
+        WrongConvention.Float32Hyperparameters => "float32_hyperparameters",
         _ => throw new ArgumentOutOfRangeException(nameof(convention), convention, "Unknown convention."),
     };
 }

@@ -1,0 +1,432 @@
+#!/usr/bin/env python3
+"""Builds docs/compatibility.md and its JSON twin from `bnaxis run --json` reports of the peer frameworks.
+
+Standard library only (run it with /usr/bin/python3). Everything in the output comes from the run reports and the
+fixture manifest; nothing volatile (timings, paths, stderr) is copied, so the same runs give the same bytes.
+
+    build_report.py --date 2026-12-01 --manifest fixtures/manifest.json --md docs/compatibility.md \
+        --json docs/compatibility.json pytorch=artifacts/compat/pytorch.json onnxruntime=... tfjs=...
+"""
+
+import argparse
+import json
+import re
+import sys
+from collections import OrderedDict
+
+# The peers, in column order: key -> (title, harness command for the reader, profile file or None).
+PEERS = OrderedDict([
+    ("pytorch", ("PyTorch `F.batch_norm`", "/usr/bin/python3 conformance/harnesses/pytorch/harness.py",
+                 "conformance/harnesses/pytorch/expectations-pytorch-profile.json")),
+    ("pytorch-aten", ("PyTorch ATen `torch.batch_norm`", "BNAXIS_TORCH_OP=aten /usr/bin/python3 conformance/harnesses/pytorch/harness.py",
+                      None)),
+    ("onnxruntime", ("ONNX Runtime (C#, CPU)", "dotnet conformance/harnesses/onnxruntime/bin/Release/net10.0/bnaxis-ort-harness.dll",
+                     "conformance/harnesses/onnxruntime/expectations.json")),
+    ("tfjs", ("TF.js `tf.layers.batchNormalization` (CPU)", "node conformance/harnesses/tfjs/harness.mjs",
+              "conformance/harnesses/tfjs/expectations.json")),
+])
+
+NOT_PASSED = ("failed", "errored", "timeout", "crashed", "not_run")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# --- What each case is -----------------------------------------------------------------------------------------
+
+def features(entry):
+    """The matrix rows a manifest entry belongs to."""
+    rows = []
+    kind, mode, rank, kept = entry["kind"], entry.get("mode"), entry["rank"], entry["kept_axes"]
+    caps = entry["capabilities"]
+    valid = kind != "invalid"
+    if valid and kind in ("forward", "sequence"):
+        if len(kept) == 1 and kept[0] == rank - 1:
+            rows.append("keep-set: the last axis")
+        elif len(kept) == 1:
+            rows.append("keep-set: one axis, not the last")
+        else:
+            rows.append("keep-set: several axes")
+    if valid:
+        rows.append(f"rank {rank}")
+        rows.append(f"dtype {entry['dtype']}")
+    if kind == "forward" and "mask" not in caps:
+        rows.append({"training": "training (forward)", "inference": "inference (forward)", "frozen": "frozen (trainable=false, training=true)"}[mode])
+        if mode == "training":
+            rows += ["output y, training", "moving mean, training", "moving variance, training"]
+    if kind == "sequence":
+        rows.append("sequence (moving statistics carried over calls)")
+    if kind == "backward":
+        rows.append("backward")
+    if valid and "mask" in caps:
+        rows.append("masks")
+    if kind == "invalid":
+        rows.append("invalid-input rejection")
+    prefix = entry["id"].split(".")[0]
+    if prefix == "data":
+        rows.append("edge data (constant, huge, tiny, NaN, inf, signed zero, large offset, one value per channel)")
+    if prefix == "params":
+        rows.append("center/scale off, epsilon, momentum")
+    if prefix == "spelling":
+        rows.append("axis spellings (negative, list, shuffled)")
+    return rows
+
+
+ROW_ORDER = [
+    "keep-set: the last axis", "keep-set: one axis, not the last", "keep-set: several axes",
+    "rank 1", "rank 2", "rank 3", "rank 4", "rank 5",
+    "dtype float32", "dtype float64", "dtype float16", "dtype bfloat16",
+    "training (forward)", "inference (forward)", "frozen (trainable=false, training=true)",
+    "output y, training", "moving mean, training", "moving variance, training",
+    "sequence (moving statistics carried over calls)", "backward", "masks", "invalid-input rejection",
+    "edge data (constant, huge, tiny, NaN, inf, signed zero, large offset, one value per channel)",
+    "center/scale off, epsilon, momentum", "axis spellings (negative, list, shuffled)",
+]
+
+OUTPUT_ROWS = {"output y, training": "y", "moving mean, training": "moving_mean", "moving variance, training": "moving_variance"}
+
+
+def output_passed(case, name):
+    return any(o["name"] == name and o["passed"] for o in case["outputs"]) or case["verdict"] == "passed"
+
+
+# --- Failure families ------------------------------------------------------------------------------------------
+
+def observed(case):
+    """What the framework did, without the expectation's prefix, numbers or anything after the first line."""
+    message = case["message"] or ""
+    if case["expectation"] and message.startswith("expected failure ("):
+        reason = case["expectation"]["reason"]
+        message = message[len("expected failure (") + len(reason) + len("): "):] if message.startswith("expected failure (" + reason) else message
+    message = message.splitlines()[0] if message else ""
+    message = message.replace("the implementation errored: ", "")
+    return message
+
+
+def family_key(case):
+    conventions = [d["convention"] for d in case["diagnosis"]]
+    if conventions:
+        # The diagnosis names a pair of conventions found together as "... (together with other)".
+        together = all("(together with " in d["explanation"] for d in case["diagnosis"])
+        return case["verdict"], "diagnosis: " + (" + ".join if together else ", ".join)(f"`{c}`" for c in conventions) + (" together" if together else "")
+    if case["verdict"] == "failed" and case["outputs"]:
+        wrong = [o["name"] for o in case["outputs"] if not o["passed"]]
+        return case["verdict"], "no known convention matches; wrong: " + ", ".join(wrong)
+    text = re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "#", observed(case))
+    return case["verdict"], text
+
+
+def families(report):
+    groups = OrderedDict()
+    for case in sorted(report["cases"], key=lambda c: c["id"]):
+        if case["verdict"] not in NOT_PASSED:
+            continue
+        groups.setdefault(family_key(case), []).append(case)
+    rows = []
+    for (verdict, what), cases in groups.items():
+        explanations = []
+        for d in cases[0]["diagnosis"]:
+            explanations.append(f"{d['convention']}: {d['explanation']}")
+        reasons = sorted({c["expectation"]["reason"] for c in cases if c["expectation"]})
+        rows.append({
+            "verdict": verdict,
+            "what": what,
+            "count": len(cases),
+            "required": sum(1 for c in cases if c["required"]),
+            "examples": [c["id"] for c in cases[:3]],
+            "explanations": explanations,
+            "profile_reasons": reasons,
+            "cases": [c["id"] for c in cases],
+        })
+    rows.sort(key=lambda r: (-r["count"], r["verdict"], r["what"]))
+    return rows
+
+
+# --- Known behaviours (shared/reference/interop-and-peers.md, part B) -------------------------------------------
+
+def count(report, predicate):
+    return sum(1 for c in report["cases"] if predicate(c)) if report else 0
+
+
+def diagnosed(name, text=None):
+    return lambda c: any(d["convention"] == name and (text is None or text in d["explanation"]) for d in c["diagnosis"])
+
+
+def says(verdict, text):
+    return lambda c: c["verdict"] == verdict and text in (c["message"] or "")
+
+
+def known_behaviours(reports, manifest):
+    kind = {e["id"]: e for e in manifest["cases"]}
+
+    def training_forward(c):
+        return kind[c["id"]]["kind"] == "forward" and kind[c["id"]].get("mode") == "training"
+
+    def output_ok(name):
+        return lambda c: training_forward(c) and c["verdict"] not in ("unsupported", "skipped") and output_passed(c, name)
+
+    r = {key: reports.get(key) for key in PEERS}
+    items = [
+        ("pytorch", "B.4: moving variance is unbiased, n/(n-1)", count(r["pytorch"], diagnosed("unbiased_moving_variance")),
+         "cases diagnosed `unbiased_moving_variance`"),
+        ("pytorch", "B.2: training output matches Keras for every keep-set (through the adapter)", count(r["pytorch"], output_ok("y")),
+         "training cases whose y passes"),
+        ("pytorch", "B.2: the momentum convention (1 - m) is converted by the adapter, so the moving mean matches", count(r["pytorch"], output_ok("moving_mean")),
+         "training cases whose moving mean passes (and `pytorch_momentum` is never diagnosed: %d)" % count(r["pytorch"], diagnosed("pytorch_momentum"))),
+        ("pytorch", "B.4: one value per channel in training: `F.batch_norm` raises ValueError", count(r["pytorch"], says("errored", "Expected more than 1 value per channel")),
+         "cases errored with 'Expected more than 1 value per channel when training'"),
+        ("pytorch-aten", "B.4: one value per channel in training: the ATen op gives a NaN running_var", count(r["pytorch-aten"], diagnosed("unbiased_moving_variance", "NaN")),
+         "cases diagnosed `unbiased_moving_variance` with a NaN moving variance"),
+        ("onnxruntime", "B.4: `training_mode=1` works on the CPU EP, biased moving variance as in Keras", count(r["onnxruntime"], lambda c: output_ok("moving_variance")(c) and c["id"].endswith(".f32")),
+         "float32 training cases whose moving variance passes"),
+        ("onnxruntime", "B.6: one value per channel: Y = beta, running_var = momentum * var, as in Keras", count(r["onnxruntime"], lambda c: c["id"].startswith("data.one-per-channel.") and c["verdict"] == "passed"),
+         "`data.one-per-channel.*` cases passed"),
+        ("onnxruntime", "(found here) epsilon and momentum are float32 attributes, also for float64 data", count(r["onnxruntime"], diagnosed("float32_hyperparameters")),
+         "cases diagnosed `float32_hyperparameters`"),
+        ("tfjs", "B.4: wrong output for any axis but the last (tensorflow/tfjs#1106)", count(r["tfjs"], diagnosed("channel_as_last_axis")),
+         "cases diagnosed `channel_as_last_axis`"),
+        ("tfjs", "B.4: gradients crash for any axis but the last (tensorflow/tfjs#1773)", count(r["tfjs"], says("errored", "must match the product of shape")),
+         "backward cases errored with 'Size(...) must match the product of shape'"),
+        ("tfjs", "B.4: training with center or scale off crashes", count(r["tfjs"], says("errored", "Cannot read properties of undefined")),
+         "cases errored with 'Cannot read properties of undefined'"),
+        ("tfjs", "B.4: `trainable` is ignored", count(r["tfjs"], diagnosed("frozen_ignored")),
+         "cases diagnosed `frozen_ignored`"),
+        ("tfjs", "B.4: one integer axis, ranks 2 to 4 only (the harness declares exactly that)", count(r["tfjs"], lambda c: c["verdict"] == "unsupported"),
+         "cases unsupported (list axes, rank 1 and 5, float64/float16/bfloat16, masks)"),
+        ("tfjs", "B.4: moving variance is biased, as in Keras", count(r["tfjs"], output_ok("moving_variance")),
+         "training cases whose moving variance passes"),
+    ]
+    rows = []
+    for key, behaviour, n, unit in items:
+        if r[key] is None:
+            status, evidence = "not run", "this peer was not run"
+        else:
+            status, evidence = ("shown" if n > 0 else "not shown"), f"{n} {unit}"
+        rows.append({"peer": key, "behaviour": behaviour, "status": status, "count": n, "evidence": evidence})
+    rows += [
+        {"peer": "onnxruntime", "behaviour": "B.4: ORT 1.30.0 is about 20x slower on 2-D (N, C) input (microsoft/onnxruntime#25599)",
+         "status": "not applicable", "count": 0, "evidence": "a speed issue of 1.30.0, not a semantic one; this report pins 1.31.1 and measures no timings"},
+        {"peer": "tfjs", "behaviour": "B.4: the WASM backend gives the same wrong results for axes but the last (within 5e-7 of the CPU backend)",
+         "status": "not run", "count": 0, "evidence": "the harness runs the CPU backend (pure JavaScript), as .ci/run does; the channel bug above is in both kernels"},
+        {"peer": "torchsharp / onnxruntime-node", "behaviour": "B.4: TorchSharp 0.107 (needs an ELF patch on Debian 12) and onnxruntime-node 1.30.0",
+         "status": "not run", "count": 0, "evidence": "outside issue 7's peers; their semantics are those of libtorch and ONNX Runtime, covered above"},
+    ]
+    return rows
+
+
+# --- Output ----------------------------------------------------------------------------------------------------
+
+def build(reports, manifest, date):
+    entries = manifest["cases"]
+    by_id = {e["id"]: e for e in entries}
+    peers = []
+    for key, (title, command, profile) in PEERS.items():
+        report = reports.get(key)
+        if report is None:
+            continue
+        cases = report["cases"]
+        verdicts = {v: sum(1 for c in cases if c["verdict"] == v) for v in ("passed", "unsupported", "skipped")}
+        peers.append({
+            "key": key,
+            "title": title,
+            "implementation": report["implementation"]["name"],
+            "version": report["implementation"]["version"],
+            "language": report["implementation"]["language"],
+            "harness": command,
+            "dtypes": report["implementation"]["dtypes"],
+            "ranks": report["implementation"]["ranks"],
+            "features": report["implementation"]["features"],
+            "profile": profile,
+            "passed": verdicts["passed"],
+            "not_passed": sum(1 for c in cases if c["verdict"] in NOT_PASSED),
+            "unsupported": verdicts["unsupported"],
+            "required_not_passed": sum(1 for c in cases if c["required"] and c["verdict"] != "passed"),
+            "profile_failures": report["summary"]["failed"] if profile else None,
+            "harness_unstable": report["harness_unstable"],
+        })
+
+    matrix = []
+    for row in ROW_ORDER:
+        ids = [e["id"] for e in entries if row in features(e)]
+        if not ids:
+            continue
+        cells = OrderedDict()
+        for peer in peers:
+            cases = {c["id"]: c for c in reports[peer["key"]]["cases"]}
+            name = OUTPUT_ROWS.get(row)
+            if name:
+                passed = sum(1 for i in ids if cases[i]["verdict"] in ("passed", "failed") and output_passed(cases[i], name))
+            else:
+                passed = sum(1 for i in ids if cases[i]["verdict"] == "passed")
+            unsupported = sum(1 for i in ids if cases[i]["verdict"] == "unsupported")
+            cells[peer["key"]] = {"passed": passed, "total": len(ids), "unsupported": unsupported}
+        matrix.append({"feature": row, "cells": cells})
+
+    return {
+        "title": "BatchNormAxis compatibility report",
+        "date": date,
+        "suite_version": manifest["suite_version"],
+        "format_version": manifest["format_version"],
+        "case_count": len(entries),
+        "peers": peers,
+        "matrix": matrix,
+        "families": {p["key"]: families(reports[p["key"]]) for p in peers},
+        "known_behaviours": known_behaviours(reports, manifest),
+        "cases": OrderedDict((e["id"], OrderedDict(
+            (p["key"], {"verdict": c["verdict"], "diagnosis": [d["convention"] for d in c["diagnosis"]]})
+            for p in peers for c in [next(x for x in reports[p["key"]]["cases"] if x["id"] == e["id"])]))
+            for e in sorted(entries, key=lambda e: e["id"]) if e["id"] in by_id),
+    }
+
+
+def cell(c):
+    text = f"{c['passed']}/{c['total']}"
+    if c["unsupported"]:
+        text += f" ({c['unsupported']} n/a)"
+    return text
+
+
+def markdown(data):
+    peers = data["peers"]
+    out = []
+    w = out.append
+    w("# Compatibility: PyTorch, ONNX Runtime and TF.js against Keras `BatchNormalization(axis=...)`")
+    w("")
+    w(f"Generated on {data['date']} by `scripts/compat/run-peers.sh` from the conformance suite {data['suite_version']} "
+      f"(fixture format {data['format_version']}, {data['case_count']} cases): each framework ran every case through its harness "
+      "(`bnaxis run --json`), and this page counts the verdicts. Do not edit it by hand: "
+      "`scripts/compat/run-peers.sh --check` regenerates it and fails if it differs. The JSON twin is "
+      "[compatibility.json](compatibility.json) (the same numbers, plus every case's verdict and diagnosis per framework).")
+    w("")
+    w("The harnesses adapt layouts only (a Keras keep-set onto the framework's channel dimension 1, PyTorch's momentum "
+      "`1 - m`); they never correct a framework's convention, so every difference below is the framework's own. See "
+      "[conformance/harnesses/README.md](../conformance/harnesses/README.md).")
+    w("")
+    w("## Frameworks")
+    w("")
+    w("| framework | version | passed | failed or errored | unsupported (not declared) | required cases not passed | with its profile |")
+    w("|---|---|---|---|---|---|---|")
+    for p in peers:
+        if p["profile"]:
+            profile = f"[`{p['profile'].split('/')[-1]}`](../{p['profile']}): " + ("every other case passes" if p["profile_failures"] == 0 else f"{p['profile_failures']} unexpected results")
+        else:
+            profile = "none (a diagnostic run)"
+        w(f"| {p['title']} | {p['version']} | {p['passed']} | {p['not_passed']} | {p['unsupported']} | {p['required_not_passed']} | {profile} |")
+    w("")
+    w("Capabilities each harness declares (cases needing anything else are reported as unsupported):")
+    w("")
+    for p in peers:
+        w(f"- **{p['title']}** (`{p['implementation']}`, {p['language']}): dtypes {', '.join(p['dtypes'])}; ranks "
+          f"{', '.join(str(r) for r in p['ranks'])}; {', '.join(p['features'])}. Harness: `{p['harness']}`.")
+    w("")
+    w("## Matrix")
+    w("")
+    w("Cases passed out of the cases of each feature; `n/a` counts the cases the harness does not declare. A case can "
+      "count in several rows. The `output y` and `moving ...` rows count forward training cases whose output passed, "
+      "even when another output of the case failed.")
+    w("")
+    w("| feature | " + " | ".join(p["title"] for p in peers) + " |")
+    w("|---|" + "---|" * len(peers))
+    for row in data["matrix"]:
+        w(f"| {row['feature']} | " + " | ".join(cell(row["cells"][p["key"]]) for p in peers) + " |")
+    w("")
+    w("## Failure families and their diagnoses")
+    w("")
+    w("Every case that did not pass, grouped by what the suite diagnosed (the known wrong convention the outputs match, "
+      "[docs/protocol.md](protocol.md#grading-and-diagnosis)) or, without a diagnosis, by what the framework said. "
+      "`profile` is the reason the framework's profile gives for these cases.")
+    for p in peers:
+        w("")
+        w(f"### {p['title']} {p['version']}")
+        w("")
+        rows = data["families"][p["key"]]
+        if not rows:
+            w("Every case it runs passes.")
+            continue
+        w("| cases | verdict | what | examples | explanation |")
+        w("|---|---|---|---|---|")
+        for f in rows:
+            explanation = "; ".join(f["explanations"])
+            if f["profile_reasons"]:
+                explanation += ("<br>" if explanation else "") + "profile: " + " / ".join(f["profile_reasons"])
+            examples = ", ".join(f"`{e}`" for e in f["examples"])
+            required = f" ({f['required']} required)" if f["required"] else ""
+            w(f"| {f['count']}{required} | {f['verdict']} | {f['what'].replace('|', '/')} | {examples} | {explanation.replace('|', '/')} |")
+    w("")
+    w("## Known behaviours and where they show up")
+    w("")
+    w("Each behaviour that `shared/reference/interop-and-peers.md` (part B) lists for these frameworks, checked against "
+      "this run; the count is computed from the reports.")
+    w("")
+    w("| framework | behaviour | status | evidence |")
+    w("|---|---|---|---|")
+    titles = {p["key"]: p["title"] for p in peers}
+    for k in data["known_behaviours"]:
+        w(f"| {titles.get(k['peer'], k['peer'])} | {k['behaviour']} | {k['status']} | {k['evidence']} |")
+    w("")
+    w("Notes on the families above:")
+    w("")
+    w("- Diagnoses joined by `+ ... together` are two conventions at once (the diagnosis tries pairs when no single "
+      "convention explains a failure): a frozen layer without a `trainable` flag, in PyTorch also with its unbiased "
+      "moving variance, in ONNX Runtime on float64 also with float32 attributes, in TF.js on axis 1 also with the "
+      "channel bug. Diagnoses joined by a comma are single conventions that each explain the outputs.")
+    w("- PyTorch bfloat16: computed in bfloat16 (Keras computes in float32); the conventions named on some of these "
+      "cases fit within bfloat16 rounding and are coincidences, as the profile says.")
+    w("- PyTorch `invalid.parameter-shape.r3.k1.gamma-rank.f32`: PyTorch checks a weight's element count only, so it "
+      "accepts a gamma of the wrong rank.")
+    w("- PyTorch's ATen run has no profile (it differs from `F.batch_norm` only where one value per channel is "
+      "refused); it is there to show the NaN moving variance.")
+    w("")
+    return "\n".join(out)
+
+
+def compact_json(value, depth=0):
+    """JSON with one member per line, but lists of scalars and the per-case entries on one line each (a diffable file)."""
+    pad, inner = " " * depth, " " * (depth + 1)
+    if isinstance(value, dict) and value:
+        if depth >= 2 and all(isinstance(v, dict) for v in value.values()) and all(
+                not isinstance(x, (dict,)) for v in value.values() for x in v.values()):
+            return "{" + ", ".join(f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in value.items()) + "}"
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {compact_json(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        return "[\n" + ",\n".join(inner + compact_json(v, depth + 1) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--date", required=True, help="the date the page states, YYYY-MM-DD")
+    parser.add_argument("--manifest", required=True)
+    parser.add_argument("--md", required=True)
+    parser.add_argument("--json", required=True)
+    parser.add_argument("reports", nargs="+", help="peer=report.json, peer one of " + ", ".join(PEERS))
+    args = parser.parse_args()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date):
+        parser.error(f"--date {args.date!r}: expected YYYY-MM-DD")
+    reports = {}
+    for item in args.reports:
+        key, _, path = item.partition("=")
+        if key not in PEERS or not path:
+            parser.error(f"{item!r}: expected peer=report.json with peer one of {', '.join(PEERS)}")
+        try:
+            reports[key] = load(path)
+        except (OSError, ValueError) as error:
+            parser.error(f"{key}: cannot read the run report {path}: {error}")
+    manifest = load(args.manifest)
+    expected = sorted(e["id"] for e in manifest["cases"])
+    for key, report in reports.items():
+        ids = sorted(c["id"] for c in report.get("cases", []))
+        if ids != expected:
+            parser.error(f"{key}: the run report covers {len(ids)} of the manifest's {len(expected)} cases; run every case (no --filter) with these fixtures")
+    data = build(reports, manifest, args.date)
+    with open(args.md, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(markdown(data))
+    with open(args.json, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(compact_json(data) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
