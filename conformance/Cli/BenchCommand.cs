@@ -19,7 +19,7 @@ internal static class BenchCommand
         Option<string> axisOption = new("--axis") { Description = "Keras axis, e.g. -1 or 1,2,3.", DefaultValueFactory = _ => "-1" };
         Option<string> modeOption = new("--mode") { Description = "train, infer or backward.", DefaultValueFactory = _ => "train" };
         Option<int> threadsOption = new("--threads") { Description = "Threads for the fast implementation (results are bit-identical for every count); the copy probe uses as many. The scalar reference takes 1.", DefaultValueFactory = _ => 1 };
-        Option<int> repeatOption = new("--repeat") { Description = "Timed calls after two warm-up calls; the median is reported.", DefaultValueFactory = _ => 10 };
+        Option<int> repeatOption = new("--repeat") { Description = "Timed calls after the warm-up (60 calls or 2 s, whichever comes first); the median is reported.", DefaultValueFactory = _ => 10 };
         Option<bool> jsonOption = new("--json") { Description = "Print one JSON object." };
         Command command = new("bench", "Time a training forward, inference forward or backward call on float32 data: median time, GB/s of x read, and the fraction of this machine's copy bandwidth (the roofline: training reads x twice and writes y once, inference reads once and writes once, backward reads x and dy twice and writes dx).")
         {
@@ -103,6 +103,9 @@ internal static class BenchCommand
         return 2.0 * source.Length * sizeof(float) / Median(times);
     }
 
+    private const int WarmUpCalls = 60;
+    private const double WarmUpSeconds = 2;
+
     private static double Time(IBatchNormalization implementation, AxisResolution layout, string mode, int repeat)
     {
         var random = new Random(20261124);
@@ -118,8 +121,7 @@ internal static class BenchCommand
         float[] newVariance = new float[channels];
         float[] dgamma = new float[channels];
         float[] dbeta = new float[channels];
-        var times = new List<double>();
-        for (int i = 0; i < repeat + 2; i++)
+        double Call()
         {
             long start = Stopwatch.GetTimestamp();
             var weights = new BatchNormWeights<float>(gamma, beta, movingMean, movingVariance);
@@ -132,11 +134,21 @@ internal static class BenchCommand
                 implementation.Forward<float>(layout, BatchNormOptions.Default, mode == "train", x, weights, new ForwardDestinations<float>(y, newMean, newVariance));
             }
 
-            double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            if (i >= 2)
-            {
-                times.Add(elapsed);
-            }
+            return Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        // Tiered compilation promotes a method after 30 calls and compiles it in the background, so short runs
+        // would time unoptimized code: warm up for WarmUpCalls calls or WarmUpSeconds, whichever comes first.
+        long warmUpStart = Stopwatch.GetTimestamp();
+        for (int i = 0; i < WarmUpCalls && (i < 2 || Stopwatch.GetElapsedTime(warmUpStart).TotalSeconds < WarmUpSeconds); i++)
+        {
+            Call();
+        }
+
+        var times = new List<double>();
+        for (int i = 0; i < repeat; i++)
+        {
+            times.Add(Call());
         }
 
         return Median(times);
