@@ -19,6 +19,7 @@ internal static class AxisDiagramSvg
     private const int Gap = 12;
     private const int Margin = 16;
     private const int LineHeight = 22;
+    private const int LegendWidth = 640;
     // Wide enough for a 14px monospace glyph, so no text is cut at the right edge.
     private const double CharWidth = 8.6;
 
@@ -31,7 +32,7 @@ internal static class AxisDiagramSvg
         string title = $"BatchNormalization(axis={resolution.Axis}) on input shape {Tuple(resolution.Shape)}";
         string[] notes =
         [
-            $"parameter (statistics) shape: {Tuple(resolution.ParameterShape)}   Keras weights: {Tuple(resolution.KerasWeightShape)}",
+            $"parameter (statistics) shape: {Tuple(resolution.ParameterShape)}; Keras weights: {Tuple(resolution.KerasWeightShape)}",
             $"broadcast shape: {Tuple(resolution.BroadcastShape)}",
             $"{Count(resolution.ChannelCount, "channel")}, each averaged over {Count(resolution.ReductionCount, "element")}",
             $"np.mean(x, axis={Tuple(resolution.ReductionAxes)}, keepdims=True)",
@@ -39,7 +40,7 @@ internal static class AxisDiagramSvg
 
         int boxesWidth = (resolution.Rank * BoxWidth) + ((resolution.Rank - 1) * Gap);
         int textWidth = (int)Math.Ceiling(new[] { title }.Concat(notes).Max(t => t.Length) * CharWidth);
-        int width = (2 * Margin) + Math.Max(Math.Max(boxesWidth, textWidth), 420);
+        int width = (2 * Margin) + Math.Max(Math.Max(boxesWidth, textWidth), LegendWidth);
         int boxTop = Margin + LineHeight + 34;
         int notesTop = boxTop + BoxHeight + 52;
         int height = notesTop + (notes.Length * LineHeight) + Margin - 6;

@@ -16,19 +16,19 @@ internal static class OutputFolder
         string docsFull = Path.GetFullPath(docs);
         if (File.Exists(full))
         {
-            throw new DocsSiteException($"--output '{output}' is a file: expected a folder for the site");
+            throw new DocsSiteException($"--output '{output}' is a file: expected a folder for the site", isCommandLine: true);
         }
 
         if (docsFull == full || docsFull.StartsWith(full.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal)
             || full.StartsWith(docsFull + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
-            throw new DocsSiteException($"--output '{output}' overlaps --docs '{docs}': expected a separate folder such as artifacts/site");
+            throw new DocsSiteException($"--output '{output}' overlaps --docs '{docs}': expected a separate folder such as artifacts/site", isCommandLine: true);
         }
 
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any()
             && !File.Exists(Path.Combine(full, MarkerName)) && !overwrite)
         {
-            throw new DocsSiteException($"--output '{output}' is a non-empty folder that the site builder did not write (no {MarkerName}): pass --overwrite to replace its contents, or choose another folder");
+            throw new DocsSiteException($"--output '{output}' is a non-empty folder that the site builder did not write (no {MarkerName}): pass --overwrite to replace its contents, or choose another folder", isCommandLine: true);
         }
     }
 

@@ -36,7 +36,7 @@ root.SetAction(result =>
             string path = Path.Combine(docs, AxisTestVectors.RelativePath);
             if (!Directory.Exists(Path.GetDirectoryName(path)))
             {
-                throw new DocsSiteException($"--docs '{docs}' has no assets folder: expected the repository's docs folder");
+                throw new DocsSiteException($"--docs '{docs}' has no assets folder: expected the repository's docs folder", isCommandLine: true);
             }
 
             File.WriteAllText(path, AxisTestVectors.Generate());
@@ -68,7 +68,7 @@ root.SetAction(result =>
     catch (DocsSiteException exception)
     {
         Console.Error.WriteLine($"DocsSite: {exception.Message}");
-        return exception.Message.StartsWith("--", StringComparison.Ordinal) ? 2 : 1;
+        return exception.IsCommandLine ? 2 : 1;
     }
 });
 

@@ -28,7 +28,7 @@ internal static class SiteBuilder
     {
         if (!Directory.Exists(docsDirectory))
         {
-            throw new DocsSiteException($"--docs '{docsDirectory}' is not a folder: expected the folder of Markdown pages (default docs)");
+            throw new DocsSiteException($"--docs '{docsDirectory}' is not a folder: expected the folder of Markdown pages (default docs)", isCommandLine: true);
         }
 
         OutputFolder.CheckReplaceable(outputDirectory, docsDirectory, overwrite);

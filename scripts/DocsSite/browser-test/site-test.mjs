@@ -102,7 +102,7 @@ function checkLinks() {
 
     const fragment = decodeURIComponent(url.hash.slice(1));
     const ids = idsByPage.get(target);
-    if (fragment && ids && !ids.has(fragment) && !(target.endsWith("explorer.html") && fragment.includes("="))) {
+    if (fragment && ids && !ids.has(fragment)) {
       problems.push(`${link.from}: broken link '${link.text}': no element with id '${fragment}' in ${path.basename(target)}`);
     }
   }
