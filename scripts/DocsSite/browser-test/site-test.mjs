@@ -69,6 +69,7 @@ try {
 
     if (name === "explorer.html") {
       await checkExplorer(page, report);
+      await page.reload({ waitUntil: "load" }); // screenshot the page as a reader first sees it, not the last vector
     }
 
     await page.screenshot({ path: path.join(screenshots, name.replace(/\.html$/, ".png")), fullPage: true });
