@@ -148,6 +148,29 @@ public class SiteBuilderTests
     }
 
     [Fact]
+    public void Build_FoldersGivenWithATrailingSeparator_WorkTheSame()
+    {
+        using TempDocs docs = new(("SUMMARY.md", Summary), ("index.md", "# Home\n\n[x](other.md#other)\n"), ("other.md", "# Other\n"));
+
+        SiteBuildResult result = SiteBuilder.Build(docs.Docs + Path.DirectorySeparatorChar, docs.Output + Path.DirectorySeparatorChar, overwrite: false);
+
+        Assert.Empty(result.Errors);
+        Assert.Contains("href=\"other.html#other\"", docs.ReadOutput("index.html"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_OutputHoldingTheDocs_IsRefusedEvenWithOverwrite()
+    {
+        // Only the temporary folder is at risk if this regresses: never point a test at a real parent such as "/".
+        using TempDocs docs = new(("SUMMARY.md", Summary), ("index.md", "# Home\n"), ("other.md", "# Other\n"));
+
+        var error = Assert.Throws<DocsSiteException>(() => SiteBuilder.Build(docs.Docs, docs.Root, overwrite: true));
+
+        Assert.Contains("overlaps --docs", error.Message, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(docs.Docs, "index.md")));
+    }
+
+    [Fact]
     public void Build_OutputInsideDocs_IsRefused()
     {
         using TempDocs docs = new(("SUMMARY.md", Summary), ("index.md", "# Home\n"), ("other.md", "# Other\n"));

@@ -9,8 +9,8 @@ namespace BatchNormAxis.DocsSite;
 /// </summary>
 internal sealed partial class LinkResolver(string docsDirectory, string outputDirectory, IReadOnlyDictionary<string, SitePage> pages)
 {
-    private readonly string _docs = Path.GetFullPath(docsDirectory);
-    private readonly string _output = Path.GetFullPath(outputDirectory);
+    private readonly string _docs = Path.TrimEndingDirectorySeparator(Path.GetFullPath(docsDirectory));
+    private readonly string _output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(outputDirectory));
 
     /// <summary>Files below the docs folder that pages reference (images, downloads), relative to it, to copy into the site.</summary>
     public SortedSet<string> FilesToCopy { get; } = new(StringComparer.Ordinal);
@@ -38,7 +38,7 @@ internal sealed partial class LinkResolver(string docsDirectory, string outputDi
         }
 
         string full = Path.GetFullPath(Path.Combine(_docs, path));
-        bool insideDocs = full.StartsWith(_docs + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        bool insideDocs = OutputFolder.IsSameOrInside(full, _docs) && full != _docs;
         if (insideDocs && Path.GetDirectoryName(full) == _docs && pages.TryGetValue(Path.GetFileName(full), out SitePage? target))
         {
             if (isImage)

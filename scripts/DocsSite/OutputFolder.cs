@@ -12,15 +12,14 @@ internal static class OutputFolder
     /// <summary>Throws if the folder may not be replaced: a file, the docs folder or one of its parents, or foreign content without <paramref name="overwrite"/>.</summary>
     public static void CheckReplaceable(string output, string docs, bool overwrite)
     {
-        string full = Path.GetFullPath(output);
-        string docsFull = Path.GetFullPath(docs);
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
+        string docsFull = Path.TrimEndingDirectorySeparator(Path.GetFullPath(docs));
         if (File.Exists(full))
         {
             throw new DocsSiteException($"--output '{output}' is a file: expected a folder for the site", isCommandLine: true);
         }
 
-        if (docsFull == full || docsFull.StartsWith(full.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-            || full.StartsWith(docsFull + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        if (IsSameOrInside(docsFull, full) || IsSameOrInside(full, docsFull))
         {
             throw new DocsSiteException($"--output '{output}' overlaps --docs '{docs}': expected a separate folder such as artifacts/site", isCommandLine: true);
         }
@@ -30,6 +29,13 @@ internal static class OutputFolder
         {
             throw new DocsSiteException($"--output '{output}' is a non-empty folder that the site builder did not write (no {MarkerName}): pass --overwrite to replace its contents, or choose another folder", isCommandLine: true);
         }
+    }
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="folder"/> or below it (also for the file-system root).</summary>
+    public static bool IsSameOrInside(string path, string folder)
+    {
+        string relative = Path.GetRelativePath(folder, path);
+        return relative == "." || !(relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative));
     }
 
     /// <summary>Empties (or creates) the folder and marks it as site output.</summary>
