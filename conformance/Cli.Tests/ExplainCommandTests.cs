@@ -13,25 +13,26 @@ public class ExplainCommandTests
         Assert.Empty(result.Error);
         using JsonDocument json = JsonDocument.Parse(result.Output);
         Assert.Equal(
-            ["shape", "axis", "kept_axes", "reduction_axes", "param_shape", "broadcast_shape", "reduction_count"],
+            ["shape", "axis", "kept_axes", "reduction_axes", "param_shape", "broadcast_shape", "reduction_count", "weight_shape", "channel_first_permutation", "channel_first_shape"],
             json.RootElement.EnumerateObject().Select(p => p.Name));
-        Assert.Equal("""{"shape":[8,32,32,3],"axis":[1,2,3],"kept_axes":[1,2,3],"reduction_axes":[0],"param_shape":[32,32,3],"broadcast_shape":[1,32,32,3],"reduction_count":8}""", result.Output.TrimEnd('\n'));
+        Assert.Equal("""{"shape":[8,32,32,3],"axis":[1,2,3],"kept_axes":[1,2,3],"reduction_axes":[0],"param_shape":[32,32,3],"broadcast_shape":[1,32,32,3],"reduction_count":8,"weight_shape":[1,32,32,3],"channel_first_permutation":[0,1,2,3],"channel_first_shape":[8,3072]}""", result.Output.TrimEnd('\n'));
     }
 
     [Theory]
-    [InlineData("-1", "-1", "[3]", "[0,1,2]", "[5]", "[1,1,1,5]", 24)]
-    [InlineData("-1,-2", "[-1,-2]", "[2,3]", "[0,1]", "[4,5]", "[1,1,4,5]", 6)]
-    [InlineData("[1]", "[1]", "[1]", "[0,2,3]", "[3]", "[1,3,1,1]", 40)]
-    [InlineData("1", "1", "[1]", "[0,2,3]", "[3]", "[1,3,1,1]", 40)]
-    [InlineData("[3, 1]", "[3,1]", "[1,3]", "[0,2]", "[3,5]", "[1,3,1,5]", 8)]
+    [InlineData("-1", "-1", "[3]", "[0,1,2]", "[5]", "[1,1,1,5]", 24, "[5]", "[0,3,1,2]", "[2,5,12]")]
+    [InlineData("-1,-2", "[-1,-2]", "[2,3]", "[0,1]", "[4,5]", "[1,1,4,5]", 6, "[1,1,4,5]", "[0,2,3,1]", "[2,20,3]")]
+    [InlineData("[1]", "[1]", "[1]", "[0,2,3]", "[3]", "[1,3,1,1]", 40, "[3]", "[0,1,2,3]", "[2,3,20]")]
+    [InlineData("1", "1", "[1]", "[0,2,3]", "[3]", "[1,3,1,1]", 40, "[3]", "[0,1,2,3]", "[2,3,20]")]
+    [InlineData("[3, 1]", "[3,1]", "[1,3]", "[0,2]", "[3,5]", "[1,3,1,5]", 8, "[1,3,1,5]", "[0,1,3,2]", "[2,15,4]")]
     public void Json_NegativeAndListSpellingsAsUsersTypeThem(
-        string axis, string axisJson, string kept, string reduced, string parameterShape, string broadcastShape, int reductionCount)
+        string axis, string axisJson, string kept, string reduced, string parameterShape, string broadcastShape, int reductionCount,
+        string weightShape, string permutation, string channelFirstShape)
     {
         CliResult result = CliRun.Invoke("explain", "--shape", "2,3,4,5", "--axis", axis, "--json");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(
-            $$"""{"shape":[2,3,4,5],"axis":{{axisJson}},"kept_axes":{{kept}},"reduction_axes":{{reduced}},"param_shape":{{parameterShape}},"broadcast_shape":{{broadcastShape}},"reduction_count":{{reductionCount}}}""",
+            $$"""{"shape":[2,3,4,5],"axis":{{axisJson}},"kept_axes":{{kept}},"reduction_axes":{{reduced}},"param_shape":{{parameterShape}},"broadcast_shape":{{broadcastShape}},"reduction_count":{{reductionCount}},"weight_shape":{{weightShape}},"channel_first_permutation":{{permutation}},"channel_first_shape":{{channelFirstShape}}}""",
             result.Output.TrimEnd('\n'));
     }
 
@@ -41,7 +42,7 @@ public class ExplainCommandTests
         CliResult result = CliRun.Invoke("explain", "--shape=(2, 3)", "--axis=-2", "--json");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("""{"shape":[2,3],"axis":-2,"kept_axes":[0],"reduction_axes":[1],"param_shape":[2],"broadcast_shape":[2,1],"reduction_count":3}""", result.Output.TrimEnd('\n'));
+        Assert.Equal("""{"shape":[2,3],"axis":-2,"kept_axes":[0],"reduction_axes":[1],"param_shape":[2],"broadcast_shape":[2,1],"reduction_count":3,"weight_shape":[2],"channel_first_permutation":[1,0],"channel_first_shape":[3,2]}""", result.Output.TrimEnd('\n'));
     }
 
     [Fact]
@@ -50,7 +51,7 @@ public class ExplainCommandTests
         CliResult result = CliRun.Invoke("explain", "--shape", "(5,)", "--json");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("""{"shape":[5],"axis":-1,"kept_axes":[0],"reduction_axes":[],"param_shape":[5],"broadcast_shape":[5],"reduction_count":1}""", result.Output.TrimEnd('\n'));
+        Assert.Equal("""{"shape":[5],"axis":-1,"kept_axes":[0],"reduction_axes":[],"param_shape":[5],"broadcast_shape":[5],"reduction_count":1,"weight_shape":[5],"channel_first_permutation":[0],"channel_first_shape":[1,5]}""", result.Output.TrimEnd('\n'));
     }
 
     [Fact]
@@ -69,6 +70,17 @@ public class ExplainCommandTests
         Assert.Contains("  np.mean(x, axis=(0,), keepdims=True)", lines);
         Assert.Contains("  tf.nn.moments(x, axes=[0], keepdims=True)", lines);
         Assert.Contains(lines, l => l.Contains("tf.keras 2 only", StringComparison.Ordinal));
+        Assert.Contains("  x.reshape(8, 3072)", lines);
+    }
+
+    [Fact]
+    public void Text_ShowsThePermuteAndReshapeForChannelDimOneApis()
+    {
+        CliResult result = CliRun.Invoke("explain", "--shape", "8,32,32,3", "--axis", "-1");
+
+        string[] lines = result.Output.Split('\n');
+        Assert.Contains("  x.permute(0, 3, 1, 2).reshape(8, 3, 1024)", lines);
+        Assert.Contains("  y.reshape(8, 3, 32, 32).permute(0, 2, 3, 1)   # back to the input layout", lines);
     }
 
     [Theory]

@@ -11,6 +11,7 @@ internal static class AxisExplanation
     /// <summary>One JSON object; the key set and order are part of the CLI's contract (docs/cli.md).</summary>
     public static string ToJson(AxisResolution resolution)
     {
+        ChannelFirstLayout layout = ChannelFirstLayout.For(resolution);
         JsonNode axis = resolution.Axis.IsList ? ToArray(resolution.Axis.Values) : JsonValue.Create(resolution.Axis.Values[0]);
         JsonObject json = new()
         {
@@ -21,6 +22,9 @@ internal static class AxisExplanation
             ["param_shape"] = ToArray(resolution.ParameterShape),
             ["broadcast_shape"] = ToArray(resolution.BroadcastShape),
             ["reduction_count"] = resolution.ReductionCount,
+            ["weight_shape"] = ToArray(resolution.KerasWeightShape),
+            ["channel_first_permutation"] = ToArray(layout.Permutation),
+            ["channel_first_shape"] = ToArray(layout.Shape),
         };
         return json.ToJsonString() + "\n";
     }
@@ -52,8 +56,23 @@ internal static class AxisExplanation
         text.AppendLine("The same statistics with reduce-style APIs, which name the axes that disappear:");
         text.AppendLine(CultureInfo.InvariantCulture, $"  np.mean(x, axis={PythonTuple(resolution.ReductionAxes)}, keepdims=True)");
         text.AppendLine(CultureInfo.InvariantCulture, $"  tf.nn.moments(x, axes={List(resolution.ReductionAxes)}, keepdims=True)");
+        text.AppendLine();
+        text.AppendLine("With a channel-dim-1 API (PyTorch BatchNorm1d, ONNX BatchNormalization), move the kept axes to dim 1:");
+        AppendChannelFirst(text, ChannelFirstLayout.For(resolution));
         return text.ToString();
     }
+
+    /// <summary>PyTorch spelling: <c>x.permute(0, 3, 1, 2).reshape(8, 3, 1024)</c> and the reverse.</summary>
+    private static void AppendChannelFirst(StringBuilder text, ChannelFirstLayout layout)
+    {
+        string permute = layout.IsIdentity ? "" : $".permute({Join(layout.Permutation)})";
+        string unpermute = layout.IsIdentity ? "" : $".permute({Join(layout.InversePermutation)})";
+        text.AppendLine(CultureInfo.InvariantCulture, $"  x{permute}.reshape({Join(layout.Shape)})");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  y.reshape({Join(layout.PermutedShape)}){unpermute}   # back to the input layout");
+    }
+
+    private static string Join(ImmutableArray<int> values) =>
+        string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
 
     private static string KerasVersionNote(AxisResolution resolution)
     {

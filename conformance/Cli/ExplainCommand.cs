@@ -19,7 +19,7 @@ internal static class ExplainCommand
         };
         Option<bool> jsonOption = new("--json")
         {
-            Description = "Print one JSON object with the keys shape, axis, kept_axes, reduction_axes, param_shape, broadcast_shape, reduction_count.",
+            Description = "Print one JSON object with the keys shape, axis, kept_axes, reduction_axes, param_shape, broadcast_shape, reduction_count, weight_shape, channel_first_permutation, channel_first_shape.",
         };
 
         Command command = new("explain", "Show which axes BatchNormalization(axis=...) keeps and reduces for a shape, the parameter shapes, and the reduce-axes spelling for np.mean / tf.nn.moments.")
