@@ -416,10 +416,9 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
             fixed (float* floatShift = rentedShift)
             {
                 new ReadOnlySpan<float>(x, width).CopyTo(new Span<float>(floatShift, width));
-                for (int c = 0; c < width; c++)
-                {
-                    shift[c] = floatShift[c];
-                }
+                var shifts = new Span<double>(shift, width);
+                shifts.Clear();
+                FastKernels.AddWidened(new ReadOnlySpan<float>(floatShift, width), shifts);
 
                 var tiling = new Tiling(rows.RowCount, width, FastKernels.RowsPerBlock, ColumnsPerChunk, MaximumPartialSlots(width));
                 SumInSlots(new ChannelsLastStatisticsJob(x, floatShift, null, tiling), tiling, width, sums);

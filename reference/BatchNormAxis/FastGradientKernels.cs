@@ -48,11 +48,8 @@ internal static class FastGradientKernels
             }
         }
 
-        for (int i = 0; i < width; i++)
-        {
-            sumDy[i] += blockDy[i];
-            sumDyCentred[i] += blockDyCentred[i];
-        }
+        FastKernels.AddWidened(blockDy, sumDy);
+        FastKernels.AddWidened(blockDyCentred, sumDyCentred);
     }
 
     /// <summary>One channel's run: Σ dy and Σ dy · (x - mean), accumulated in double.</summary>

@@ -110,10 +110,29 @@ internal static class FastKernels
             squaresScratch[i] = blockSquares;
         }
 
-        for (int c = 0; c < width; c++)
+        AddWidened(sumScratch[..width], sum);
+        AddWidened(squaresScratch[..width], squares);
+    }
+
+    /// <summary>destination[i] += values[i] in double (exact widening, so the same bits as the scalar loop).</summary>
+    public static void AddWidened(ReadOnlySpan<float> values, Span<double> destination)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            sum[c] += sumScratch[c];
-            squares[c] += squaresScratch[c];
+            ref float vRef = ref MemoryMarshal.GetReference(values);
+            ref double dRef = ref MemoryMarshal.GetReference(destination);
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                (Vector256<double> low, Vector256<double> high) = Vector256.Widen(Vector256.LoadUnsafe(ref vRef, (nuint)i));
+                (Vector256.LoadUnsafe(ref dRef, (nuint)i) + low).StoreUnsafe(ref dRef, (nuint)i);
+                (Vector256.LoadUnsafe(ref dRef, (nuint)(i + 4)) + high).StoreUnsafe(ref dRef, (nuint)(i + 4));
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            destination[i] += values[i];
         }
     }
 
