@@ -31,6 +31,16 @@ internal static class ChannelFold
         public BatchNormWeights<T> Weights { get; } = weights;
     }
 
+    /// <summary>A channel's mean and biased variance from its shift and shifted sums over <paramref name="count"/> values.</summary>
+    public static (double Mean, double Variance) StatisticsFromSums(double shift, double sum, double squares, double count)
+    {
+        double shiftedMean = sum / count;
+
+        // Rounding can leave the difference a hair below zero; the variance is not. Math.Max keeps a NaN.
+        double variance = Math.Max((squares / count) - (shiftedMean * shiftedMean), 0);
+        return (shift + shiftedMean, variance);
+    }
+
     /// <summary>Channels <paramref name="first"/> to the end, one at a time.</summary>
     public static void Scalar<T>(int first, in Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -42,15 +52,9 @@ internal static class ChannelFold
         {
             double movingMean = double.CreateTruncating(weights.MovingMean[c]);
             double movingVariance = double.CreateTruncating(weights.MovingVariance[c]);
-            double mean = movingMean, variance = movingVariance;
-            if (inputs.UseBatchStatistics)
-            {
-                double shiftedMean = inputs.Sums[c] / inputs.Count;
-
-                // Rounding can leave the difference a hair below zero; the variance is not. NaN stays NaN.
-                variance = Math.Max((inputs.Squares[c] / inputs.Count) - (shiftedMean * shiftedMean), 0);
-                mean = inputs.Shifts[c] + shiftedMean;
-            }
+            (double mean, double variance) = inputs.UseBatchStatistics
+                ? StatisticsFromSums(inputs.Shifts[c], inputs.Sums[c], inputs.Squares[c], inputs.Count)
+                : (movingMean, movingVariance);
 
             double gamma = options.Scale ? double.CreateTruncating(weights.Gamma[c]) : 1.0;
             double beta = options.Center ? double.CreateTruncating(weights.Beta[c]) : 0.0;

@@ -356,25 +356,13 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
             double count = layout.ReductionCount;
             for (int c = 0; c < channels; c++)
             {
-                (mean[c], variance[c]) = StatisticsFromSums(shifts[c], sums[c], sums[channels + c], count);
+                (mean[c], variance[c]) = ChannelFold.StatisticsFromSums(shifts[c], sums[c], sums[channels + c], count);
             }
         }
         finally
         {
             ArrayPool<double>.Shared.Return(rented);
         }
-    }
-
-    /// <summary>A channel's mean and biased variance from its shift and shifted sums over <paramref name="count"/> values.</summary>
-    private static (double Mean, double Variance) StatisticsFromSums(double shift, double sum, double squares, double count)
-    {
-        double shiftedMean = sum / count;
-
-        // Rounding can leave the difference a hair below zero; the variance is not. NaN stays NaN.
-        double variance = double.IsNaN(squares) || double.IsNaN(shiftedMean)
-            ? double.NaN
-            : Math.Max((squares / count) - (shiftedMean * shiftedMean), 0);
-        return (shift + shiftedMean, variance);
     }
 
     /// <summary>
