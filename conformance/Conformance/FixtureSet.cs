@@ -14,15 +14,19 @@ public sealed class FixtureSet
     private readonly ImmutableDictionary<string, ManifestEntry> _entries;
     private readonly string _directory;
 
-    private FixtureSet(string directory, FixtureManifest manifest)
+    private FixtureSet(string directory, FixtureManifest manifest, FixtureProvenance provenance)
     {
         _directory = directory;
         Manifest = manifest;
+        Provenance = provenance;
         _entries = manifest.Cases.ToImmutableDictionary(e => e.Id, StringComparer.Ordinal);
     }
 
     /// <summary>The verified manifest.</summary>
     public FixtureManifest Manifest { get; }
+
+    /// <summary>The manifest's hash, and whether it is an official suite this tool ships.</summary>
+    public FixtureProvenance Provenance { get; }
 
     /// <summary>The fixture directory.</summary>
     public string Directory => _directory;
@@ -40,7 +44,8 @@ public sealed class FixtureSet
             throw new FixtureFormatException(manifestPath, null, "not found: expected a fixture directory holding manifest.json (see fixtures/README.md)");
         }
 
-        using JsonDocument document = ParseJson(File.ReadAllBytes(manifestPath), FixtureFormat.ManifestFileName, null);
+        byte[] manifestBytes = File.ReadAllBytes(manifestPath);
+        using JsonDocument document = ParseJson(manifestBytes, FixtureFormat.ManifestFileName, null);
         Validate(LoadSchema(directory, "manifest.schema.json"), document.RootElement, FixtureFormat.ManifestFileName, null);
         FixtureManifest manifest = FixtureManifestJson.Read(document.RootElement);
         string? duplicate = manifest.Cases.GroupBy(e => e.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
@@ -49,7 +54,7 @@ public sealed class FixtureSet
             throw new FixtureFormatException(FixtureFormat.ManifestFileName, duplicate, "the id is listed more than once: expected unique ids");
         }
 
-        return new FixtureSet(directory, manifest);
+        return new FixtureSet(directory, manifest, OfficialSuites.Identify(manifestBytes));
     }
 
     /// <summary>Reads one case, checking its hash, schema and consistency with its manifest entry.</summary>

@@ -39,7 +39,7 @@ public static class ConformanceRunner
             progress?.Invoke(reports.Count, report);
         }
 
-        var warnings = new List<string>();
+        var warnings = new List<string>(driver.Warnings);
         foreach (Expectation stale in expectations.Stale(fixtures.Manifest.Cases.Select(c => c.Id)))
         {
             warnings.Add($"stale expectation '{stale.Pattern}' matches no case of this suite ({stale.Reason})");
@@ -53,8 +53,11 @@ public static class ConformanceRunner
             clock.Elapsed.TotalSeconds,
             reports,
             warnings,
-            (driver as HarnessDriver)?.UnstableReason,
-            driver.StderrTail);
+            driver.UnstableReason,
+            driver.StderrTail)
+        {
+            Provenance = fixtures.Provenance,
+        };
     }
 
     private static CaseReport RunOne(FixtureSet fixtures, ManifestEntry entry, ICaseDriver driver, Expectations expectations)

@@ -42,8 +42,11 @@ public sealed class HarnessDriver : ICaseDriver
     /// <inheritdoc/>
     public HarnessCapabilities Capabilities { get; }
 
-    /// <summary>Why the harness was given up on, or null.</summary>
+    /// <inheritdoc/>
     public string? UnstableReason => _unstableReason;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Warnings => [];
 
     /// <inheritdoc/>
     public string StderrTail
@@ -120,6 +123,13 @@ public sealed class HarnessDriver : ICaseDriver
         {
             return Failed(CaseVerdict.Crashed, $"protocol error: {exception.Message}");
         }
+    }
+
+    /// <inheritdoc/>
+    public void Abort()
+    {
+        _unstableReason ??= "the run was interrupted";
+        _process?.Kill();
     }
 
     /// <inheritdoc/>

@@ -18,6 +18,12 @@ public sealed class InProcessDriver(IBatchNormalization implementation) : ICaseD
     public string StderrTail => "";
 
     /// <inheritdoc/>
+    public string? UnstableReason => null;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> Warnings => [];
+
+    /// <inheritdoc/>
     public DriverAnswer Run(FixtureCase fixture, byte[] caseFile)
     {
         try
@@ -30,6 +36,12 @@ public sealed class InProcessDriver(IBatchNormalization implementation) : ICaseD
         {
             return new DriverAnswer(CaseResponse.Without(ResponseKind.Errored, $"{exception.GetType().Name}: {exception.Message}"));
         }
+    }
+
+    /// <inheritdoc/>
+    public void Abort()
+    {
+        // Nothing to end: a case in progress runs to completion on the calling thread.
     }
 
     /// <inheritdoc/>

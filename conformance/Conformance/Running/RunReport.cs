@@ -62,6 +62,12 @@ public sealed record RunReport(
     string? HarnessUnstable,
     string Stderr)
 {
+    /// <summary>Why the run stopped before every selected case had a verdict (interrupted, internal error), or null when it finished.</summary>
+    public string? Incomplete { get; init; }
+
+    /// <summary>The fixture set's manifest hash and whether it is an official suite.</summary>
+    public FixtureProvenance Provenance { get; init; } = FixtureProvenance.Unknown;
+
     /// <summary>The report format version (docs/protocol.md, "Reports").</summary>
     public const string Version = "1.0.0";
 
