@@ -75,6 +75,12 @@ public sealed class AxisResolution
     /// <summary>The number of elements of the input, <see cref="ChannelCount"/> times <see cref="ReductionCount"/>.</summary>
     public int ElementCount { get; }
 
+    /// <summary>
+    /// The largest rank accepted: NumPy 2's limit (<c>NPY_MAXDIMS</c> = 64), far beyond any layer's input, and small
+    /// enough that per-axis scratch can live on the stack.
+    /// </summary>
+    public const int MaxRank = 64;
+
     /// <summary>Resolves an axis spelling against an input shape.</summary>
     /// <param name="shape">The input shape, row-major.</param>
     /// <param name="axis">The axis argument as spelled.</param>
