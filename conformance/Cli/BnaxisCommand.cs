@@ -62,8 +62,12 @@ internal static class BnaxisCommand
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            error.WriteLine($"bnaxis: internal error ({exception.GetType().Name}: {exception.Message}); please report it with the command line you ran");
+            error.WriteLine($"bnaxis: {InternalErrorLine(exception)}");
             return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>The one line that reports a bug in bnaxis (exit code 70).</summary>
+    public static string InternalErrorLine(Exception exception) =>
+        $"internal error ({exception.GetType().Name}: {ControlCharacters.Escape(exception.Message)}); please report it with the command line you ran";
 }

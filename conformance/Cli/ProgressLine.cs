@@ -23,5 +23,8 @@ internal sealed class ProgressLine(TextWriter error, int total)
         }
     }
 
-    public void Finish() => error.WriteLine($"  [{total}/{total}] done in {_clock.Elapsed.TotalSeconds:0.0} s");
+    /// <summary>The closing progress line: done, or where the run stopped.</summary>
+    public void Finish(int done) => error.WriteLine(done == total
+        ? $"  [{total}/{total}] done in {_clock.Elapsed.TotalSeconds:0.0} s"
+        : $"  [{done}/{total}] stopped after {_clock.Elapsed.TotalSeconds:0.0} s");
 }

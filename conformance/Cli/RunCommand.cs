@@ -1,30 +1,41 @@
 using System.CommandLine;
 using System.Globalization;
 using BatchNormAxis.Conformance;
-using BatchNormAxis.Conformance.Reports;
 using BatchNormAxis.Conformance.Running;
 
 namespace BatchNormAxis.Cli;
 
-/// <summary><c>bnaxis run</c>: the conformance run against a built-in implementation or a harness.</summary>
+/// <summary>
+/// <c>bnaxis run</c>: the conformance run against a built-in implementation or a harness. Everything that can be
+/// checked is checked before the first case (arguments, report destinations, every fixture hash); once cases run,
+/// the reports are written on every way out: the end, an unusable harness, SIGINT or SIGTERM, an internal error.
+/// </summary>
 internal static class RunCommand
 {
+    /// <summary>The shortest timeout accepted, in seconds: shorter than any process can answer in.</summary>
+    public const double MinTimeoutSeconds = 0.01;
+
+    /// <summary>The longest timeout accepted, in seconds (an hour).</summary>
+    public const double MaxTimeoutSeconds = 3600;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         Option<string?> implOption = new("--impl") { Description = "A built-in implementation: fast (default) or scalar (the plain reference)." };
         Option<string?> harnessOption = new("--harness") { Description = "A shell command that starts your harness; it speaks docs/protocol.md on stdin/stdout." };
         Option<string?> fixturesOption = new("--fixtures") { Description = "The fixture directory. Default: the nearest fixtures/ above the current directory or the tool." };
+        Option<bool> allowModifiedOption = new("--allow-modified-fixtures") { Description = "Run a fixture directory that is not an official suite (its manifest is not one this bnaxis ships); refused without it. The reports record the manifest's SHA-256." };
         Option<string[]> filterOption = new("--filter") { Description = "Run only cases whose id matches one of these globs (* and ?; never regex). Repeatable.", AllowMultipleArgumentsPerToken = true };
         Option<string?> expectationsOption = new("--expectations") { Description = "A JSON file of known failures and skips, each with a reason (docs/protocol.md)." };
-        Option<double> startupTimeoutOption = new("--startup-timeout") { Description = "Seconds the harness may take to answer start.", DefaultValueFactory = _ => 30 };
-        Option<double> caseTimeoutOption = new("--case-timeout") { Description = "Seconds the harness may take per case; on timeout its process group is killed.", DefaultValueFactory = _ => 10 };
-        Option<string?> jsonOption = new("--json") { Description = "Write the JSON report to this file (overwritten)." };
-        Option<string?> junitOption = new("--junit") { Description = "Write a JUnit XML report to this file (overwritten)." };
-        Option<string?> htmlOption = new("--html") { Description = "Write a self-contained HTML report to this file (overwritten)." };
+        Option<double> startupTimeoutOption = new("--startup-timeout") { Description = $"Seconds the harness may take to answer start: {MinTimeoutSeconds} to {MaxTimeoutSeconds}.", DefaultValueFactory = _ => 30 };
+        Option<double> caseTimeoutOption = new("--case-timeout") { Description = $"Seconds the harness may take per case, {MinTimeoutSeconds} to {MaxTimeoutSeconds}; on timeout its process group is killed.", DefaultValueFactory = _ => 10 };
+        Option<string?> jsonOption = new("--json") { Description = "Write the JSON report to this file (replaced; checked before the first case)." };
+        Option<string?> junitOption = new("--junit") { Description = "Write a JUnit XML report to this file (replaced; checked before the first case)." };
+        Option<string?> htmlOption = new("--html") { Description = "Write a self-contained HTML report to this file (replaced; checked before the first case)." };
+        Option<bool> followSymlinksOption = new("--follow-report-symlinks") { Description = "Let a report path be a symbolic link and write the regular file it leads to; refused without it." };
 
-        Command command = new("run", "Run the conformance suite against a built-in implementation or your harness, with diagnosis of every failure. Exit codes: 0 every required case passes and nothing unexpected failed, 1 failures, 2 invalid command line or input, 3 harness unusable.")
+        Command command = new("run", "Run the conformance suite against a built-in implementation or your harness, with diagnosis of every failure. Exit codes: 0 every required case passes and nothing unexpected failed, 1 failures or an interrupted run (SIGINT, SIGTERM), 2 invalid command line or input (including a report path that cannot be written and fixtures that fail verification), 3 harness unusable, 70 internal error.")
         {
-            implOption, harnessOption, fixturesOption, filterOption, expectationsOption, startupTimeoutOption, caseTimeoutOption, jsonOption, junitOption, htmlOption,
+            implOption, harnessOption, fixturesOption, allowModifiedOption, filterOption, expectationsOption, startupTimeoutOption, caseTimeoutOption, jsonOption, junitOption, htmlOption, followSymlinksOption,
         };
         command.SetAction(parseResult =>
         {
@@ -35,50 +46,176 @@ internal static class RunCommand
                 throw new CommandLineValueException("give --impl or --harness, not both");
             }
 
-            double startupTimeout = Positive(parseResult.GetValue(startupTimeoutOption), "--startup-timeout");
-            double caseTimeout = Positive(parseResult.GetValue(caseTimeoutOption), "--case-timeout");
-            FixtureSet fixtures = FixtureSet.Open(FixtureDirectory.Resolve(parseResult.GetValue(fixturesOption)));
-            IReadOnlyList<ManifestEntry> selected = Select(fixtures, parseResult.GetValue(filterOption) ?? []);
-            Expectations expectations = LoadExpectations(parseResult.GetValue(expectationsOption));
-
-            ICaseDriver driver;
-            try
+            if (harness is not null && string.IsNullOrWhiteSpace(harness))
             {
-                driver = harness is null
-                    ? new InProcessDriver(BuiltInImplementations.Get(impl ?? BuiltInImplementations.Default))
-                    : HarnessDriver.Start(harness, new HarnessLimits(TimeSpan.FromSeconds(startupTimeout), TimeSpan.FromSeconds(caseTimeout)));
-            }
-            catch (HarnessUnusableException exception)
-            {
-                error.WriteLine($"bnaxis: harness unusable: {exception.Message}");
-                return ExitCodes.HarnessUnusable;
+                throw new CommandLineValueException($"--harness {ReportDestination.Shown(harness)} is empty: expected the shell command that starts your harness");
             }
 
-            RunReport report;
-            using (driver)
+            IBatchNormalization? builtIn = harness is null ? BuiltInImplementations.Get(impl ?? BuiltInImplementations.Default) : null;
+            var limits = new HarnessLimits(
+                Timeout(parseResult.GetValue(startupTimeoutOption), "--startup-timeout"),
+                Timeout(parseResult.GetValue(caseTimeoutOption), "--case-timeout"));
+            string[] filters = parseResult.GetValue(filterOption) ?? [];
+            string? expectationsPath = parseResult.GetValue(expectationsOption);
+            RunReports reports = RunReports.Check(
+                parseResult.GetValue(jsonOption),
+                parseResult.GetValue(junitOption),
+                parseResult.GetValue(htmlOption),
+                parseResult.GetValue(followSymlinksOption),
+                expectationsPath);
+
+            FixtureSet? fixtures = VerifiedFixtures(parseResult.GetValue(fixturesOption), parseResult.GetValue(allowModifiedOption), error);
+            if (fixtures is null)
             {
-                error.WriteLine($"Running {selected.Count} cases on {driver.Capabilities.Name} {driver.Capabilities.Version}".TrimEnd());
-                var progress = new ProgressLine(error, selected.Count);
-                report = ConformanceRunner.Run(fixtures, selected, driver, expectations, harness, progress.Report);
-                progress.Finish();
+                return ExitCodes.UsageError;
             }
 
-            WriteReport(parseResult.GetValue(jsonOption), JsonReportWriter.Write(report));
-            WriteReport(parseResult.GetValue(junitOption), JUnitReportWriter.Write(report));
-            WriteReport(parseResult.GetValue(htmlOption), HtmlReportWriter.Write(report));
-            ConsoleReport.Write(output, report);
-            return report.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            IReadOnlyList<ManifestEntry> selected = Select(fixtures, filters);
+            Expectations expectations = LoadExpectations(expectationsPath);
+            var run = new RunSetup(fixtures, selected, expectations, harness, reports);
+            return builtIn is null
+                ? Execute(run, () => HarnessDriver.Start(harness!, limits), output, error)
+                : Execute(run, () => new InProcessDriver(builtIn), output, error);
         });
         return command;
     }
 
-    private static double Positive(double value, string option) =>
-        value > 0 && double.IsFinite(value)
-            ? value
-            : throw new CommandLineValueException($"{option} {value.ToString(CultureInfo.InvariantCulture)} is not usable: expected a positive number of seconds");
+    /// <summary>Everything a run needs once the command line is checked.</summary>
+    private sealed record RunSetup(FixtureSet Fixtures, IReadOnlyList<ManifestEntry> Selected, Expectations Expectations, string? Harness, RunReports Reports);
+
+    /// <summary>Starts the implementation, runs the cases and writes every report, whatever stops the run.</summary>
+    private static int Execute(RunSetup run, Func<ICaseDriver> start, TextWriter output, TextWriter error)
+    {
+        // From here on a signal no longer kills bnaxis outright: it ends the harness and the reports still get written.
+        using var interruption = new RunInterruption();
+        ICaseDriver driver;
+        try
+        {
+            driver = start();
+        }
+        catch (HarnessUnusableException exception)
+        {
+            string reason = $"the harness is unusable: {exception.Message}";
+            RunReports.Outcome written = run.Reports.WriteAll(ConformanceRunner.NothingRan(run.Fixtures, run.Harness, reason), error);
+            error.WriteLine($"bnaxis: harness unusable: {ControlCharacters.Escape(exception.Message)}");
+            return written.InternalError is not null ? ExitCodes.InternalError : ExitCodes.HarnessUnusable;
+        }
+
+        RunReport report;
+        int exitCode;
+        string? lastLine = null;
+        using (driver)
+        {
+            interruption.Watch(driver);
+            error.WriteLine(ControlCharacters.Escape($"Running {run.Selected.Count} cases on {driver.Capabilities.Name} {driver.Capabilities.Version}".TrimEnd()));
+            var progress = new ProgressLine(error, run.Selected.Count);
+            try
+            {
+                report = ConformanceRunner.Run(run.Fixtures, run.Selected, driver, run.Expectations, run.Harness, progress.Report, interruption.Token);
+                exitCode = report.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            }
+            catch (RunStoppedException stopped) when (stopped.InnerException is HarnessUnusableException unusable && interruption.Signal is null)
+            {
+                report = stopped.Report;
+                exitCode = ExitCodes.HarnessUnusable;
+                lastLine = $"harness unusable: {ControlCharacters.Escape(unusable.Message)}";
+            }
+            catch (RunStoppedException stopped) when (stopped.InnerException is not HarnessUnusableException)
+            {
+                report = stopped.Report;
+                exitCode = ExitCodes.InternalError;
+                lastLine = BnaxisCommand.InternalErrorLine(stopped.InnerException!);
+            }
+            catch (RunStoppedException stopped)
+            {
+                report = stopped.Report; // the harness died of the interruption; the signal is what to report
+                exitCode = ExitCodes.Failure;
+            }
+
+            progress.Finish(report.Cases.Count);
+        }
+
+        if (interruption.Signal is { } signal && report.Incomplete is not null && exitCode != ExitCodes.InternalError)
+        {
+            report = report with { Incomplete = $"interrupted by {signal} after {report.Cases.Count} of {run.Selected.Count} cases" };
+            exitCode = ExitCodes.Failure;
+            lastLine = $"{report.Incomplete}; the reports hold the cases that ran";
+        }
+
+        RunReports.Outcome outcome = run.Reports.WriteAll(report, error);
+        ConsoleReport.Write(output, report);
+        if (lastLine is not null)
+        {
+            error.WriteLine($"bnaxis: {lastLine}");
+        }
+
+        return outcome.InternalError is not null ? ExitCodes.InternalError
+            : exitCode == ExitCodes.InternalError ? exitCode
+            : outcome.DestinationFailed ? ExitCodes.UsageError
+            : exitCode;
+    }
+
+    /// <summary>Opens the fixtures and verifies every case before anything runs; null (after one line per problem) if they cannot be used.</summary>
+    private static FixtureSet? VerifiedFixtures(string? given, bool allowModified, TextWriter error)
+    {
+        FixtureSet fixtures;
+        try
+        {
+            fixtures = FixtureSet.Open(FixtureDirectory.Resolve(given));
+        }
+        catch (FixtureFormatException exception)
+        {
+            error.WriteLine($"bnaxis: the fixtures cannot be used: {ControlCharacters.Escape(exception.Message)}");
+            return null;
+        }
+
+        FixtureProvenance provenance = fixtures.Provenance;
+        string modified = $"the fixtures in {ReportDestination.Shown(fixtures.Directory)} are a modified suite (manifest.json SHA-256 {provenance.ManifestSha256} is not one this bnaxis ships)";
+        if (!provenance.IsOfficial && !allowModified)
+        {
+            error.WriteLine($"bnaxis: {modified}: expected an official suite, or pass --allow-modified-fixtures to run it anyway");
+            return null;
+        }
+
+        if (!provenance.IsOfficial)
+        {
+            error.WriteLine($"bnaxis: warning: {modified}; running it as asked, and the reports record that hash");
+        }
+
+        IReadOnlyList<FixtureFormatException> problems = fixtures.VerifyAll();
+        if (problems.Count == 0)
+        {
+            return fixtures;
+        }
+
+        foreach (FixtureFormatException problem in problems)
+        {
+            error.WriteLine($"problem: {ControlCharacters.Escape(problem.Message)}");
+        }
+
+        error.WriteLine($"bnaxis: {problems.Count} fixture problem{(problems.Count == 1 ? "" : "s")} in {ReportDestination.Shown(fixtures.Directory)}: nothing was run (expected every case to verify, as 'bnaxis fixtures verify' checks)");
+        return null;
+    }
+
+    private static TimeSpan Timeout(double seconds, string option)
+    {
+        string shown = seconds.ToString(CultureInfo.InvariantCulture);
+        return seconds switch
+        {
+            double.NaN or <= 0 => throw new CommandLineValueException($"{option} {shown} is not usable: expected a positive number of seconds"),
+            < MinTimeoutSeconds => throw new CommandLineValueException($"{option} {shown} is not usable: expected at least {MinTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} seconds"),
+            > MaxTimeoutSeconds => throw new CommandLineValueException($"{option} {shown} is not usable: expected at most {MaxTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} seconds"),
+            _ => TimeSpan.FromSeconds(seconds),
+        };
+    }
 
     private static System.Collections.Immutable.ImmutableArray<ManifestEntry> Select(FixtureSet fixtures, string[] filters)
     {
+        if (filters.FirstOrDefault(f => string.IsNullOrWhiteSpace(f.Replace(',', ' '))) is { } empty)
+        {
+            throw new CommandLineValueException($"--filter {ReportDestination.Shown(empty)} is empty: expected an id or a glob such as keep.r4.*");
+        }
+
         string[] patterns = [.. filters.SelectMany(f => f.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
         if (patterns.Length == 0)
         {
@@ -89,7 +226,7 @@ internal static class RunCommand
         {
             if (!fixtures.Manifest.Cases.Any(c => Glob.IsMatch(pattern, c.Id)))
             {
-                throw new CommandLineValueException($"--filter '{pattern}' matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)");
+                throw new CommandLineValueException($"--filter '{ControlCharacters.Escape(pattern)}' matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)");
             }
         }
 
@@ -106,25 +243,5 @@ internal static class RunCommand
         {
             throw new CommandLineValueException(exception.Message);
         }
-    }
-
-    /// <summary>Writes a report file whole or not at all: to a temporary file first, then moved into place.</summary>
-    private static void WriteReport(string? path, string text)
-    {
-        if (path is null)
-        {
-            return;
-        }
-
-        string full = Path.GetFullPath(path);
-        string? directory = Path.GetDirectoryName(full);
-        if (directory is null || !Directory.Exists(directory))
-        {
-            throw new CommandLineValueException($"cannot write report '{path}': the directory {directory} does not exist");
-        }
-
-        string temporary = full + ".tmp";
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, full, overwrite: true);
     }
 }

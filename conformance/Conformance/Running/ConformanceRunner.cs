@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BatchNormAxis.Conformance.Diagnosis;
+using BatchNormAxis.Conformance.Protocol;
 
 namespace BatchNormAxis.Conformance.Running;
 
@@ -16,14 +17,28 @@ public static class ConformanceRunner
     /// <param name="expectations">Known failures and skips.</param>
     /// <param name="command">The harness command, for the report; null for a built-in implementation.</param>
     /// <param name="progress">Called after each case with the number done and the case's report.</param>
+    /// <param name="cancellation">
+    /// Checked between cases. Once it is cancelled the run stops and the report holds the cases that ran, with
+    /// <see cref="RunReport.Incomplete"/> set; a case that was running and got no graded answer (its harness was
+    /// killed by <see cref="ICaseDriver.Abort"/>, say) is left out rather than blamed on the implementation.
+    /// </param>
     /// <returns>The report.</returns>
+    /// <remarks>
+    /// An exception while one case runs or is graded (a driver, grader or diagnoser bug, a fixture file changed
+    /// since it was verified) becomes that case's <see cref="CaseVerdict.Errored"/> verdict and the run goes on.
+    /// </remarks>
+    /// <exception cref="RunStoppedException">
+    /// The harness became unusable (the inner exception is a <see cref="HarnessUnusableException"/>), or something
+    /// outside a case failed (the progress callback, say): the exception's report holds every case that ran.
+    /// </exception>
     public static RunReport Run(
         FixtureSet fixtures,
         IReadOnlyList<ManifestEntry> selected,
         ICaseDriver driver,
         Expectations expectations,
         string? command,
-        Action<int, CaseReport>? progress = null)
+        Action<int, CaseReport>? progress = null,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(fixtures);
         ArgumentNullException.ThrowIfNull(selected);
@@ -32,13 +47,61 @@ public static class ConformanceRunner
         DateTimeOffset started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var reports = new List<CaseReport>(selected.Count);
-        foreach (ManifestEntry entry in selected)
+        try
         {
-            CaseReport report = RunOne(fixtures, entry, driver, expectations);
-            reports.Add(report);
-            progress?.Invoke(reports.Count, report);
+            foreach (ManifestEntry entry in selected)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                CaseReport report = RunGuarded(fixtures, entry, driver, expectations);
+                if (cancellation.IsCancellationRequested && report.Verdict is CaseVerdict.Crashed or CaseVerdict.Timeout or CaseVerdict.NotRun or CaseVerdict.Errored)
+                {
+                    // Most likely the interruption's doing (the harness was killed under the case), not the implementation's.
+                    break;
+                }
+
+                reports.Add(report);
+                progress?.Invoke(reports.Count, report);
+            }
+        }
+#pragma warning disable CA1031 // Whatever stops the run, the cases that ran go out with the exception.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            string why = exception is HarnessUnusableException
+                ? $"the harness became unusable after {reports.Count} of {selected.Count} cases: {exception.Message}"
+                : $"stopped by an internal error after {reports.Count} of {selected.Count} cases ({exception.GetType().Name}: {exception.Message})";
+            throw new RunStoppedException(Report(fixtures, driver, expectations, command, started, clock.Elapsed, reports) with { Incomplete = why }, exception);
         }
 
+        RunReport finished = Report(fixtures, driver, expectations, command, started, clock.Elapsed, reports);
+        return reports.Count == selected.Count
+            ? finished
+            : finished with { Incomplete = $"cancelled after {reports.Count} of {selected.Count} cases" };
+    }
+
+    /// <summary>The report of a run whose implementation never started: no case ran, and it says why.</summary>
+    /// <param name="fixtures">The fixture set the run was to use.</param>
+    /// <param name="command">The harness command that did not start, or null.</param>
+    /// <param name="reason">Why nothing ran, for <see cref="RunReport.Incomplete"/>.</param>
+    /// <returns>A report with no cases.</returns>
+    public static RunReport NothingRan(FixtureSet fixtures, string? command, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(fixtures);
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        var unknown = new HarnessCapabilities("(did not start)", "", "", [], [], []);
+        return new RunReport(unknown, command, fixtures.Manifest, DateTimeOffset.UtcNow, 0, [], [], null, "")
+        {
+            Provenance = fixtures.Provenance,
+            Incomplete = reason,
+        };
+    }
+
+    private static RunReport Report(FixtureSet fixtures, ICaseDriver driver, Expectations expectations, string? command, DateTimeOffset started, TimeSpan elapsed, List<CaseReport> reports)
+    {
         var warnings = new List<string>(driver.Warnings);
         foreach (Expectation stale in expectations.Stale(fixtures.Manifest.Cases.Select(c => c.Id)))
         {
@@ -50,14 +113,35 @@ public static class ConformanceRunner
             command,
             fixtures.Manifest,
             started,
-            clock.Elapsed.TotalSeconds,
-            reports,
+            elapsed.TotalSeconds,
+            [.. reports],
             warnings,
             driver.UnstableReason,
             driver.StderrTail)
         {
             Provenance = fixtures.Provenance,
         };
+    }
+
+    /// <summary>Runs one case; any exception but an unusable harness becomes the case's errored verdict.</summary>
+    private static CaseReport RunGuarded(FixtureSet fixtures, ManifestEntry entry, ICaseDriver driver, Expectations expectations)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            return RunOne(fixtures, entry, driver, expectations);
+        }
+        catch (HarnessUnusableException)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // One case's trouble is that case's verdict, never the end of the run.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            string message = $"bnaxis could not run or grade the case ({exception.GetType().Name}: {exception.Message})";
+            return Counted(new CaseResult(entry.Id, CaseVerdict.Errored, [], message), RequiredTier.IsRequired(entry), [], expectations.Match(entry.Id), clock.Elapsed.TotalSeconds);
+        }
     }
 
     private static CaseReport RunOne(FixtureSet fixtures, ManifestEntry entry, ICaseDriver driver, Expectations expectations)
