@@ -104,42 +104,49 @@ internal static class RunCommand
         RunReport report;
         int exitCode;
         string? lastLine = null;
-        using (driver)
+        Exception? endFailure = null;
+        interruption.Watch(driver);
+        error.WriteLine(ControlCharacters.Escape($"Running {run.Selected.Count} cases on {driver.Capabilities.Name} {driver.Capabilities.Version}".TrimEnd()));
+        var progress = new ProgressLine(error, run.Selected.Count);
+        try
         {
-            interruption.Watch(driver);
-            error.WriteLine(ControlCharacters.Escape($"Running {run.Selected.Count} cases on {driver.Capabilities.Name} {driver.Capabilities.Version}".TrimEnd()));
-            var progress = new ProgressLine(error, run.Selected.Count);
-            try
-            {
-                report = ConformanceRunner.Run(run.Fixtures, run.Selected, driver, run.Expectations, run.Harness, progress.Report, interruption.Token);
-                exitCode = report.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
-            }
-            catch (RunStoppedException stopped) when (stopped.InnerException is HarnessUnusableException unusable && interruption.Signal is null)
-            {
-                report = stopped.Report;
-                exitCode = ExitCodes.HarnessUnusable;
-                lastLine = $"harness unusable: {ControlCharacters.Escape(unusable.Message)}";
-            }
-            catch (RunStoppedException stopped) when (stopped.InnerException is not HarnessUnusableException)
-            {
-                report = stopped.Report;
-                exitCode = ExitCodes.InternalError;
-                lastLine = BnaxisCommand.InternalErrorLine(stopped.InnerException!);
-            }
-            catch (RunStoppedException stopped)
-            {
-                report = stopped.Report; // the harness died of the interruption; the signal is what to report
-                exitCode = ExitCodes.Failure;
-            }
-
-            progress.Finish(report.Cases.Count);
+            report = ConformanceRunner.Run(run.Fixtures, run.Selected, driver, run.Expectations, run.Harness, progress.Report, interruption.Token);
+            exitCode = report.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        }
+        catch (RunStoppedException stopped) when (stopped.InnerException is HarnessUnusableException unusable && interruption.Signal is null)
+        {
+            report = stopped.Report;
+            exitCode = ExitCodes.HarnessUnusable;
+            lastLine = $"harness unusable: {ControlCharacters.Escape(unusable.Message)}";
+        }
+        catch (RunStoppedException stopped) when (stopped.InnerException is not HarnessUnusableException)
+        {
+            report = stopped.Report;
+            exitCode = ExitCodes.InternalError;
+            lastLine = BnaxisCommand.InternalErrorLine(stopped.InnerException!);
+        }
+        catch (RunStoppedException stopped)
+        {
+            report = stopped.Report; // the harness died of the interruption; the signal is what to report
+            exitCode = ExitCodes.Failure;
+        }
+        finally
+        {
+            endFailure = End(driver);
         }
 
+        progress.Finish(report.Cases.Count);
         if (interruption.Signal is { } signal && report.Incomplete is not null && exitCode != ExitCodes.InternalError)
         {
             report = report with { Incomplete = $"interrupted by {signal} after {report.Cases.Count} of {run.Selected.Count} cases" };
             exitCode = ExitCodes.Failure;
             lastLine = $"{report.Incomplete}; the reports hold the cases that ran";
+        }
+
+        if (endFailure is not null && exitCode != ExitCodes.InternalError)
+        {
+            exitCode = ExitCodes.InternalError;
+            lastLine = BnaxisCommand.InternalErrorLine(endFailure);
         }
 
         RunReports.Outcome outcome = run.Reports.WriteAll(report, error);
@@ -153,6 +160,22 @@ internal static class RunCommand
             : exitCode == ExitCodes.InternalError ? exitCode
             : outcome.DestinationFailed ? ExitCodes.UsageError
             : exitCode;
+    }
+
+    /// <summary>Ends the implementation; a failure to do so is a bug to report (exit 70), but never costs the reports.</summary>
+    private static Exception? End(ICaseDriver driver)
+    {
+        try
+        {
+            driver.Dispose();
+            return null;
+        }
+#pragma warning disable CA1031 // The reports come first; the failure is reported after them.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            return exception;
+        }
     }
 
     /// <summary>Opens the fixtures and verifies every case before anything runs; null (after one line per problem) if they cannot be used.</summary>

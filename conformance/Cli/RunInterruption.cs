@@ -14,12 +14,11 @@ internal sealed class RunInterruption : IDisposable
     private readonly Lock _lock = new();
     private ICaseDriver? _driver;
     private PosixSignal? _signal;
+    private bool _disposed;
 
     public RunInterruption()
     {
-        _registrations = OperatingSystem.IsWindows()
-            ? [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle)]
-            : [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
+        _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
     }
 
     /// <summary>Cancelled by the first signal.</summary>
@@ -57,16 +56,22 @@ internal sealed class RunInterruption : IDisposable
             registration.Dispose();
         }
 
-        _cancellation.Dispose();
+        lock (_lock)
+        {
+            // A handler already under way waits for the lock and then finds the run over.
+            _driver = null;
+            _disposed = true;
+            _cancellation.Dispose();
+        }
     }
 
     private void Handle(PosixSignalContext context)
     {
         lock (_lock)
         {
-            if (_signal is not null)
+            if (_signal is not null || _disposed)
             {
-                return; // the second signal: not cancelled, so the runtime ends the process
+                return; // the second signal (or one after the run): not cancelled, so the runtime ends the process
             }
 
             _signal = context.Signal;
