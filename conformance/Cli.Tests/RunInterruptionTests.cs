@@ -24,39 +24,15 @@ public sealed class RunInterruptionTests : IDisposable
     [InlineData("TERM", "SIGTERM")]
     public void Signal_KillsTheHarnessGroupAndWritesTheReportsOfWhatRan(string signal, string name)
     {
-        string json = Path.Combine(_directory, "report.json");
-        string junit = Path.Combine(_directory, "report.xml");
-        string marker = $"BNAXIS_INTERRUPTION_TEST={Guid.NewGuid():N}";
-        var start = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { [marker.Split('=')[0]] = marker.Split('=')[1] },
-        };
-        foreach (string argument in (string[])[
-            Path.Combine(AppContext.BaseDirectory, "bnaxis.dll"), "run",
-            "--harness", FakeHarnesses.Command("hang-on-case"), "--fixtures", FakeHarnesses.Fixtures(), "--filter", Selection,
-            "--startup-timeout", "120", "--case-timeout", "600", "--json", json, "--junit", junit])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var bnaxis = new CapturedProcess(start);
+        using var bnaxis = StartBnaxis("hang-on-case", out string marker);
         try
         {
             // The harness answered start: its process group exists, and is what must be gone afterwards.
             Assert.True(bnaxis.WaitForError($"Running {SelectedCount} cases", TimeSpan.FromSeconds(120)), $"the run did not start: {bnaxis.Error}");
-            int? group = ProcessTable.WithEnvironment(marker, except: bnaxis.Id).Select(ProcessTable.ProcessGroup).FirstOrDefault(g => g is not null);
-            Assert.NotNull(group);
-            Assert.NotEqual(ProcessTable.ProcessGroup(bnaxis.Id), group);
+            int group = HarnessGroup(bnaxis, marker);
             Thread.Sleep(1000); // case 1 passes, case 2 hangs (how many ran is read from the output, not assumed)
 
-            using (Process kill = Process.Start("kill", [$"-{signal}", bnaxis.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                kill.WaitForExit();
-            }
+            Send(signal, bnaxis);
 
             Assert.True(bnaxis.WaitForExit(TimeSpan.FromSeconds(60)), $"bnaxis did not end after {name}");
             Assert.Equal(1, bnaxis.ExitCode);
@@ -68,15 +44,93 @@ public sealed class RunInterruptionTests : IDisposable
 
             // No case is blamed for the interruption: every case that ran passed, and the killed one is left out.
             Assert.EndsWith($"{ran} passed, 0 failed, 0 skipped\n", bnaxis.Output, StringComparison.Ordinal);
-            Assert.Equal(ran, JsonNode.Parse(File.ReadAllText(json))!["cases"]!.AsArray().Count);
-            Assert.Equal(ran, XDocument.Load(junit).Descendants("testcase").Count());
-            Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
-            Assert.Empty(ProcessTable.WaitUntilGone(group.Value, TimeSpan.FromSeconds(10)));
+            AssertReportsHold(ran);
+            Assert.Empty(ProcessTable.WaitUntilGone(group, TimeSpan.FromSeconds(10)));
         }
         finally
         {
             bnaxis.EnsureEnded();
         }
+    }
+
+    [Fact]
+    public void SignalWhileTheHarnessStarts_EndsTheStartAndWritesEmptyReports()
+    {
+        using var bnaxis = StartBnaxis("hang-at-start", out string marker, startupTimeout: 15);
+        try
+        {
+            int group = HarnessGroup(bnaxis, marker);
+
+            Send("TERM", bnaxis);
+
+            Assert.True(bnaxis.WaitForExit(TimeSpan.FromSeconds(60)), "bnaxis did not end after SIGTERM");
+            Assert.Equal(1, bnaxis.ExitCode);
+            Assert.Equal("bnaxis: interrupted by SIGTERM while the harness was starting; no case ran", bnaxis.Error.TrimEnd('\n').Split('\n')[^1]);
+            AssertReportsHold(0);
+            Assert.Empty(ProcessTable.WaitUntilGone(group, TimeSpan.FromSeconds(10)));
+        }
+        finally
+        {
+            bnaxis.EnsureEnded();
+        }
+    }
+
+    private string Json => Path.Combine(_directory, "report.json");
+
+    private string JUnit => Path.Combine(_directory, "report.xml");
+
+    private CapturedProcess StartBnaxis(string mode, out string marker, int startupTimeout = 120)
+    {
+        marker = $"BNAXIS_INTERRUPTION_TEST={Guid.NewGuid():N}";
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { [marker.Split('=')[0]] = marker.Split('=')[1] },
+        };
+        foreach (string argument in (string[])[
+            Path.Combine(AppContext.BaseDirectory, "bnaxis.dll"), "run",
+            "--harness", FakeHarnesses.Command(mode), "--fixtures", FakeHarnesses.Fixtures(), "--filter", Selection,
+            "--startup-timeout", startupTimeout.ToString(CultureInfo.InvariantCulture), "--case-timeout", "600", "--json", Json, "--junit", JUnit])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return new CapturedProcess(start);
+    }
+
+    /// <summary>The process group of the harness bnaxis started (found by the marker it inherits), once there is one.</summary>
+    private static int HarnessGroup(CapturedProcess bnaxis, string marker)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60) && !bnaxis.HasExited)
+        {
+            int? group = ProcessTable.WithEnvironment(marker, except: bnaxis.Id).Select(ProcessTable.ProcessGroup).FirstOrDefault(g => g is not null);
+            if (group is not null)
+            {
+                Assert.NotEqual(ProcessTable.ProcessGroup(bnaxis.Id), group);
+                return group.Value;
+            }
+
+            Thread.Sleep(50);
+        }
+
+        throw new Xunit.Sdk.XunitException($"no harness process appeared: {bnaxis.Error}");
+    }
+
+    private static void Send(string signal, CapturedProcess bnaxis)
+    {
+        using Process kill = Process.Start("kill", [$"-{signal}", bnaxis.Id.ToString(CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    private void AssertReportsHold(int cases)
+    {
+        Assert.Equal(cases, JsonNode.Parse(File.ReadAllText(Json))!["cases"]!.AsArray().Count);
+        Assert.Equal(cases, XDocument.Load(JUnit).Descendants("testcase").Count());
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
     }
 
     /// <summary>A child process whose stdout and stderr are read as they come.</summary>
@@ -97,6 +151,8 @@ public sealed class RunInterruptionTests : IDisposable
         }
 
         public int Id => _process.Id;
+
+        public bool HasExited => _process.HasExited;
 
         public int ExitCode => _process.ExitCode;
 

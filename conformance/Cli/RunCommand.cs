@@ -95,10 +95,13 @@ internal static class RunCommand
         }
         catch (HarnessUnusableException exception)
         {
-            string reason = $"the harness is unusable: {exception.Message}";
+            // A signal while the harness started is what the user did; the harness's failure to start may be its doing.
+            (string reason, string line, int code) = interruption.Signal is { } received
+                ? ($"interrupted by {received} while the harness was starting", $"interrupted by {received} while the harness was starting; no case ran", ExitCodes.Failure)
+                : ($"the harness is unusable: {exception.Message}", $"harness unusable: {ControlCharacters.Escape(exception.Message)}", ExitCodes.HarnessUnusable);
             RunReports.Outcome written = run.Reports.WriteAll(ConformanceRunner.NothingRan(run.Fixtures, run.Harness, reason), error);
-            error.WriteLine($"bnaxis: harness unusable: {ControlCharacters.Escape(exception.Message)}");
-            return written.InternalError is not null ? ExitCodes.InternalError : ExitCodes.HarnessUnusable;
+            error.WriteLine($"bnaxis: {line}");
+            return written.ExitCode(code);
         }
 
         RunReport report;
@@ -156,10 +159,7 @@ internal static class RunCommand
             error.WriteLine($"bnaxis: {lastLine}");
         }
 
-        return outcome.InternalError is not null ? ExitCodes.InternalError
-            : exitCode == ExitCodes.InternalError ? exitCode
-            : outcome.DestinationFailed ? ExitCodes.UsageError
-            : exitCode;
+        return outcome.ExitCode(exitCode);
     }
 
     /// <summary>Ends the implementation; a failure to do so is a bug to report (exit 70), but never costs the reports.</summary>

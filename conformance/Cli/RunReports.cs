@@ -14,7 +14,15 @@ internal sealed class RunReports
     private RunReports(List<(ReportDestination, Func<RunReport, string>)> reports) => _reports = reports;
 
     /// <summary>What went wrong while writing: a destination that could not be written, a bug in a renderer.</summary>
-    internal sealed record Outcome(bool DestinationFailed, Exception? InternalError);
+    internal sealed record Outcome(bool DestinationFailed, Exception? InternalError)
+    {
+        /// <summary>The exit code of a run that ended with <paramref name="runExitCode"/> and then wrote its reports.</summary>
+        /// <remarks>A bug (70) outranks everything; a report that could not be written (2) outranks the run's own verdict.</remarks>
+        public int ExitCode(int runExitCode) =>
+            InternalError is not null || runExitCode == ExitCodes.InternalError ? ExitCodes.InternalError
+            : DestinationFailed ? ExitCodes.UsageError
+            : runExitCode;
+    }
 
     /// <summary>Checks every destination given (null when the option is absent) and that no two name the same file.</summary>
     /// <param name="json">The <c>--json</c> path.</param>
