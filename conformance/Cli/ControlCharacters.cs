@@ -24,4 +24,7 @@ internal static class ControlCharacters
 
         return escaped.ToString();
     }
+
+    /// <summary>A value from the command line, quoted and escaped, for a one-line message: <c>'bad\x0Aname'</c>.</summary>
+    public static string Quoted(string text) => $"'{Escape(text)}'";
 }

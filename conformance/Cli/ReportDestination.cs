@@ -41,11 +41,8 @@ internal sealed class ReportDestination
         problem ??= ProbeFolder(file!);
         return problem is null
             ? new ReportDestination(option, given, file!, followSymlinks)
-            : throw new CommandLineValueException($"{option} {Shown(given)} {problem}");
+            : throw new CommandLineValueException($"{option} {ControlCharacters.Quoted(given)} {problem}");
     }
-
-    /// <summary>The path, quoted, with control characters shown as escapes so a message stays one line.</summary>
-    public static string Shown(string path) => $"'{ControlCharacters.Escape(path)}'";
 
     /// <summary>Writes the report whole or not at all, checking the destination again first.</summary>
     /// <exception cref="IOException">The destination changed since the check, or the write failed; nothing was replaced.</exception>
@@ -55,12 +52,12 @@ internal sealed class ReportDestination
         (string? file, string? problem) = Resolve(Given, _followSymlinks);
         if (problem is null && file != File)
         {
-            problem = $"now leads to {Shown(file!)}, not to {Shown(File)} as when the run started";
+            problem = $"now leads to {ControlCharacters.Quoted(file!)}, not to {ControlCharacters.Quoted(File)} as when the run started";
         }
 
         if (problem is not null)
         {
-            throw new IOException($"{Shown(Given)} {problem}");
+            throw new IOException($"{ControlCharacters.Quoted(Given)} {problem}");
         }
 
         (string temporary, FileStream stream) = CreateTemporary(File);
@@ -76,7 +73,7 @@ internal sealed class ReportDestination
             FileKind kind = FileKinds.Of(File);
             if (kind is not (FileKind.Missing or FileKind.RegularFile))
             {
-                throw new IOException($"{Shown(File)} became {FileKinds.Describe(kind)} while the report was written; it was not replaced");
+                throw new IOException($"{ControlCharacters.Quoted(File)} became {FileKinds.Describe(kind)} while the report was written; it was not replaced");
             }
 
             System.IO.File.Move(temporary, File, overwrite: true);
@@ -130,7 +127,7 @@ internal sealed class ReportDestination
             }
 
             kind = FileKinds.Of(full);
-            which = $"leads to {Shown(full)}, which is";
+            which = $"leads to {ControlCharacters.Quoted(full)}, which is";
         }
 
         return kind switch
@@ -145,8 +142,8 @@ internal sealed class ReportDestination
     {
         string folder = Path.GetDirectoryName(file)!;
         return Directory.Exists(folder) ? null
-            : System.IO.File.Exists(folder) ? $"cannot be written: {Shown(folder)} is not a folder"
-            : $"cannot be written: the folder {Shown(folder)} does not exist";
+            : System.IO.File.Exists(folder) ? $"cannot be written: {ControlCharacters.Quoted(folder)} is not a folder"
+            : $"cannot be written: the folder {ControlCharacters.Quoted(folder)} does not exist";
     }
 
     /// <summary>Creates (and removes) a file where the report will go: the only honest test that the folder takes one.</summary>
@@ -161,7 +158,7 @@ internal sealed class ReportDestination
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return $"cannot be written: no file can be created in {Shown(Path.GetDirectoryName(file)!)} ({exception.Message})";
+            return $"cannot be written: no file can be created in {ControlCharacters.Quoted(Path.GetDirectoryName(file)!)} ({ControlCharacters.Escape(exception.Message)})";
         }
     }
 

@@ -26,14 +26,14 @@ internal static class RunCommand
         Option<bool> allowModifiedOption = new("--allow-modified-fixtures") { Description = "Run a fixture directory that is not an official suite (its manifest is not one this bnaxis ships); refused without it. The reports record the manifest's SHA-256." };
         Option<string[]> filterOption = new("--filter") { Description = "Run only cases whose id matches one of these globs (* and ?; never regex). Repeatable.", AllowMultipleArgumentsPerToken = true };
         Option<string?> expectationsOption = new("--expectations") { Description = "A JSON file of known failures and skips, each with a reason (docs/protocol.md)." };
-        Option<double> startupTimeoutOption = new("--startup-timeout") { Description = $"Seconds the harness may take to answer start: {MinTimeoutSeconds} to {MaxTimeoutSeconds}.", DefaultValueFactory = _ => 30 };
-        Option<double> caseTimeoutOption = new("--case-timeout") { Description = $"Seconds the harness may take per case, {MinTimeoutSeconds} to {MaxTimeoutSeconds}; on timeout its process group is killed.", DefaultValueFactory = _ => 10 };
+        Option<double> startupTimeoutOption = new("--startup-timeout") { Description = "Seconds the harness may take to answer start: 0.01 to 3600.", DefaultValueFactory = _ => 30 };
+        Option<double> caseTimeoutOption = new("--case-timeout") { Description = "Seconds the harness may take per case, 0.01 to 3600; on timeout its process group is killed.", DefaultValueFactory = _ => 10 };
         Option<string?> jsonOption = new("--json") { Description = "Write the JSON report to this file (replaced; checked before the first case)." };
         Option<string?> junitOption = new("--junit") { Description = "Write a JUnit XML report to this file (replaced; checked before the first case)." };
         Option<string?> htmlOption = new("--html") { Description = "Write a self-contained HTML report to this file (replaced; checked before the first case)." };
         Option<bool> followSymlinksOption = new("--follow-report-symlinks") { Description = "Let a report path be a symbolic link and write the regular file it leads to; refused without it." };
 
-        Command command = new("run", "Run the conformance suite against a built-in implementation or your harness, with diagnosis of every failure. Exit codes: 0 every required case passes and nothing unexpected failed, 1 failures or an interrupted run (SIGINT, SIGTERM), 2 invalid command line or input (including a report path that cannot be written and fixtures that fail verification), 3 harness unusable, 70 internal error.")
+        Command command = new("run", "Run the conformance suite against a built-in implementation or your harness, with diagnosis of every failure. Exit codes: 0 every required case passes and nothing unexpected failed, 1 failures or an interrupted run (SIGINT, SIGTERM), 2 invalid command line or input (including a value out of range, a report path that cannot be written, and fixtures that fail verification or are a modified suite), 3 harness unusable, 70 internal error.")
         {
             implOption, harnessOption, fixturesOption, allowModifiedOption, filterOption, expectationsOption, startupTimeoutOption, caseTimeoutOption, jsonOption, junitOption, htmlOption, followSymlinksOption,
         };
@@ -48,7 +48,7 @@ internal static class RunCommand
 
             if (harness is not null && string.IsNullOrWhiteSpace(harness))
             {
-                throw new CommandLineValueException($"--harness {ReportDestination.Shown(harness)} is empty: expected the shell command that starts your harness");
+                throw new CommandLineValueException($"--harness {ControlCharacters.Quoted(harness)} is empty: expected the shell command that starts your harness");
             }
 
             IBatchNormalization? builtIn = harness is null ? BuiltInImplementations.Get(impl ?? BuiltInImplementations.Default) : null;
@@ -193,7 +193,7 @@ internal static class RunCommand
         }
 
         FixtureProvenance provenance = fixtures.Provenance;
-        string modified = $"the fixtures in {ReportDestination.Shown(fixtures.Directory)} are a modified suite (manifest.json SHA-256 {provenance.ManifestSha256} is not one this bnaxis ships)";
+        string modified = $"the fixtures in {ControlCharacters.Quoted(fixtures.Directory)} are a modified suite (manifest.json SHA-256 {provenance.ManifestSha256} is not one this bnaxis ships)";
         if (!provenance.IsOfficial && !allowModified)
         {
             error.WriteLine($"bnaxis: {modified}: expected an official suite, or pass --allow-modified-fixtures to run it anyway");
@@ -216,7 +216,7 @@ internal static class RunCommand
             error.WriteLine($"problem: {ControlCharacters.Escape(problem.Message)}");
         }
 
-        error.WriteLine($"bnaxis: {problems.Count} fixture problem{(problems.Count == 1 ? "" : "s")} in {ReportDestination.Shown(fixtures.Directory)}: nothing was run (expected every case to verify, as 'bnaxis fixtures verify' checks)");
+        error.WriteLine($"bnaxis: {problems.Count} fixture problem{(problems.Count == 1 ? "" : "s")} in {ControlCharacters.Quoted(fixtures.Directory)}: nothing was run (expected every case to verify, as 'bnaxis fixtures verify' checks)");
         return null;
     }
 
@@ -236,7 +236,7 @@ internal static class RunCommand
     {
         if (filters.FirstOrDefault(f => string.IsNullOrWhiteSpace(f.Replace(',', ' '))) is { } empty)
         {
-            throw new CommandLineValueException($"--filter {ReportDestination.Shown(empty)} is empty: expected an id or a glob such as keep.r4.*");
+            throw new CommandLineValueException($"--filter {ControlCharacters.Quoted(empty)} is empty: expected an id or a glob such as keep.r4.*");
         }
 
         string[] patterns = [.. filters.SelectMany(f => f.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
@@ -249,7 +249,7 @@ internal static class RunCommand
         {
             if (!fixtures.Manifest.Cases.Any(c => Glob.IsMatch(pattern, c.Id)))
             {
-                throw new CommandLineValueException($"--filter '{ControlCharacters.Escape(pattern)}' matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)");
+                throw new CommandLineValueException($"--filter {ControlCharacters.Quoted(pattern)} matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)");
             }
         }
 

@@ -50,12 +50,12 @@ internal sealed class RunReports
             ReportDestination? twin = reports.Select(r => r.Item1).FirstOrDefault(d => d.File == destination.File);
             if (twin is not null)
             {
-                throw new CommandLineValueException($"{twin.Option} and {option} both write {ReportDestination.Shown(destination.File)}: expected a different file for each report");
+                throw new CommandLineValueException($"{twin.Option} and {option} both write {ControlCharacters.Quoted(destination.File)}: expected a different file for each report");
             }
 
             if (expectations is not null && Path.GetFullPath(expectations) == destination.File)
             {
-                throw new CommandLineValueException($"{option} {ReportDestination.Shown(path)} is the --expectations file: expected another file for the report");
+                throw new CommandLineValueException($"{option} {ControlCharacters.Quoted(path)} is the --expectations file: expected another file for the report");
             }
 
             reports.Add((destination, render));
