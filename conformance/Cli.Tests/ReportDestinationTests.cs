@@ -192,6 +192,24 @@ public sealed class ReportDestinationTests : IDisposable
     }
 
     [Fact]
+    public void FollowedLinkRetargetedDuringTheRun_IsNotWrittenThrough()
+    {
+        string first = WriteVictim("first.json");
+        string second = WriteVictim("second.txt");
+        string link = Path.Combine(_directory, "report.json");
+        File.CreateSymbolicLink(link, first);
+        string harness = $"ln -sfn '{second}' '{link}' && {FakeHarnesses.Command("correct")}";
+
+        CliResult result = RunHarness(harness, "--json", link, "--follow-report-symlinks");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"bnaxis: --json report not written: '{link}' now leads to '{second}', not to '{first}' as when the run started", result.Error.TrimEnd('\n').Split('\n')[^1]);
+        Assert.Equal("precious", File.ReadAllText(first));
+        Assert.Equal("precious", File.ReadAllText(second));
+        AssertNoTemporaryFiles();
+    }
+
+    [Fact]
     public void FolderRemovedDuringTheRun_CostsThatReportOnly()
     {
         string folder = Path.Combine(_directory, "gone");
