@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using BatchNormAxis.Conformance.Reports;
 
 namespace BatchNormAxis.Conformance.Running;
@@ -59,6 +60,11 @@ public sealed class Expectations
         ArgumentNullException.ThrowIfNull(path);
         string file = $"expectations file '{Shown(path)}'";
         byte[] bytes = ReadBounded(path, file);
+        if (!Utf8.IsValid(bytes))
+        {
+            throw new FormatException($"{file} is not valid UTF-8: expected a UTF-8 JSON file");
+        }
+
         JsonDocument document;
         try
         {
