@@ -97,19 +97,39 @@ public sealed class ExpectationsFileTests : IDisposable
         Assert.Equal($"expectations file '{path}' is empty or not a regular file: expected a JSON file", exception.Message);
     }
 
-    [Fact]
-    public async Task Fifo_IsRefusedWithoutHanging()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Fifo_IsRefusedWithoutHanging(bool throughSymbolicLink)
     {
-        string path = Path.Combine(_directory, "fifo.json");
-        using (Process mkfifo = Process.Start("mkfifo", [path]))
+        string fifo = Path.Combine(_directory, "fifo.json");
+        string path = throughSymbolicLink ? Path.Combine(_directory, "link.json") : fifo;
+        using (Process mkfifo = Process.Start("mkfifo", [fifo]))
         {
             mkfifo.WaitForExit();
+        }
+
+        if (throughSymbolicLink)
+        {
+            File.CreateSymbolicLink(path, fifo);
         }
 
         Task<Exception?> load = Task.Run(() => Record.Exception(() => Expectations.Load(path)), TestContext.Current.CancellationToken);
 
         Exception? exception = await load.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken); // a hang ends in a TimeoutException
         Assert.Equal($"expectations file '{path}' is empty or not a regular file: expected a JSON file", Assert.IsType<FormatException>(exception).Message);
+    }
+
+    [Fact]
+    public void SymbolicLinkLoop_IsAOneLineFormatException()
+    {
+        string path = Path.Combine(_directory, "loop.json");
+        File.CreateSymbolicLink(path, path);
+
+        var exception = Assert.Throws<FormatException>(() => Expectations.Load(path));
+
+        Assert.StartsWith($"expectations file '{path}' ", exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', exception.Message);
     }
 
     [Fact]

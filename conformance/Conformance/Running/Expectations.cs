@@ -88,7 +88,18 @@ public sealed class Expectations
             throw new FormatException($"{file} is a directory: expected a JSON file");
         }
 
-        var info = new FileInfo(path);
+        FileInfo info;
+        try
+        {
+            // A symbolic link is followed (the user named it), but checked as what it points to: its own length says nothing.
+            info = new FileInfo(path);
+            info = info.LinkTarget is null ? info : (FileInfo?)info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
+        }
+        catch (IOException exception)
+        {
+            throw new FormatException($"{file} cannot be read: {ReportText.OneLine(exception.Message)}");
+        }
+
         if (!info.Exists)
         {
             throw new FormatException($"{file} not found");
