@@ -23,6 +23,7 @@ public sealed class ExpectationsFileTests : IDisposable
     [InlineData("""{"expectations":[{"id":"a","status":"fail","reason":"r","url":["x"]}]}""", "entry 0: 'url' is an array: expected a string")]
     [InlineData("""{"expectations":[{"id":"","status":"fail","reason":"r"}]}""", "entry 0: 'id' is empty: expected a case id or a glob (* and ? only)")]
     [InlineData("""{"expectations":[{"status":"fail","reason":"r"}]}""", "entry 0: 'id' is missing: expected a case id or a glob (* and ? only)")]
+    [InlineData("{\"expectations\":[{\"id\":\"*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.*.#\",\"status\":\"skip\",\"reason\":\"r\"}]}", "entry 0: 'id' is 201 characters: expected a case id or a glob of at most 200")]
     [InlineData("""{"expectations":[{"id":"a","status":"xfail","reason":"r"}]}""", "entry 0 ('a'): status 'xfail' is unknown: expected fail or skip")]
     [InlineData("""{"expectations":[{"id":"a","reason":"r"}]}""", "entry 0 ('a'): 'status' is missing: expected fail or skip")]
     [InlineData("""{"expectations":[{"id":"a","status":"skip","reason":"  "}]}""", "entry 0 ('a'): 'reason' is blank: every expectation says why")]

@@ -36,6 +36,9 @@ public sealed class Expectations
     /// <summary>The largest expectations file read (1 MiB): far more than an exact id for every case of the suite.</summary>
     public const int MaxFileBytes = 1 << 20;
 
+    /// <summary>The longest id or glob (case ids are under 60 characters); it also bounds the cost of matching a hostile glob.</summary>
+    public const int MaxIdLength = 200;
+
     private Expectations(IReadOnlyList<Expectation> entries)
     {
         Entries = entries;
@@ -210,6 +213,11 @@ public sealed class Expectations
         if (string.IsNullOrEmpty(id))
         {
             throw new FormatException($"{where}: 'id' is {(id is null ? "missing" : "empty")}: expected a case id or a glob (* and ? only)");
+        }
+
+        if (id.Length > MaxIdLength)
+        {
+            throw new FormatException($"{where}: 'id' is {id.Length} characters: expected a case id or a glob of at most {MaxIdLength}");
         }
 
         where = $"{where} ('{Shown(id)}')";
