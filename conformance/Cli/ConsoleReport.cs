@@ -1,3 +1,4 @@
+using System.Globalization;
 using BatchNormAxis.Conformance.Reports;
 using BatchNormAxis.Conformance.Running;
 
@@ -48,7 +49,7 @@ internal static class ConsoleReport
         int unsupported = report.Cases.Count(c => c.Verdict == Conformance.CaseVerdict.Unsupported);
         int expectedFailures = report.Cases.Count(c => c.Expectation?.Status == ExpectationStatus.Fail && c.Outcome == Outcome.Skipped && c.Verdict != Conformance.CaseVerdict.Unsupported);
         int requiredFailed = failures.Count(c => c.Required);
-        output.WriteLine($"{ReportText.OneLine(report.Implementation.Name)}: {report.Cases.Count} cases in {report.Seconds:0.0} s; {requiredFailed} required cases failed; skipped: {unsupported} unsupported, {expectedFailures} expected failures");
+        output.WriteLine($"{ReportText.OneLine(report.Implementation.Name)}: {report.Cases.Count} cases in {report.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {requiredFailed} required cases failed; skipped: {unsupported} unsupported, {expectedFailures} expected failures");
         output.WriteLine(report.Summary);
     }
 }
