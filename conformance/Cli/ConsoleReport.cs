@@ -1,8 +1,14 @@
+using System.Globalization;
+using BatchNormAxis.Conformance.Reports;
 using BatchNormAxis.Conformance.Running;
 
 namespace BatchNormAxis.Cli;
 
-/// <summary>The console summary of a run: failures with their diagnosis, warnings, then the closing count line.</summary>
+/// <summary>
+/// The console summary of a run: failures with their diagnosis, warnings, the fixtures' provenance, the loud notices
+/// that the run does not show conformance, then the closing count line. Every text that came from a harness or a file
+/// is put on one line and neutralized (<see cref="ReportText"/>): a harness cannot send escape sequences to the terminal.
+/// </summary>
 internal static class ConsoleReport
 {
     private const int FailuresShown = 30;
@@ -12,10 +18,10 @@ internal static class ConsoleReport
         List<CaseReport> failures = [.. report.Cases.Where(c => c.Outcome == Outcome.Failed)];
         foreach (CaseReport failure in failures.Take(FailuresShown))
         {
-            output.WriteLine($"FAIL {failure.Id}: {OneLine(failure.Message)}");
+            output.WriteLine($"FAIL {ReportText.OneLine(failure.Id)}: {ReportText.OneLine(failure.Message)}");
             foreach (var finding in failure.Findings)
             {
-                output.WriteLine($"     diagnosis: {finding.Explanation}");
+                output.WriteLine($"     diagnosis: {ReportText.OneLine(finding.Explanation)}");
             }
         }
 
@@ -26,20 +32,24 @@ internal static class ConsoleReport
 
         foreach (string warning in report.Warnings)
         {
-            output.WriteLine($"warning: {warning}");
+            output.WriteLine($"warning: {ReportText.OneLine(warning)}");
         }
 
         if (report.HarnessUnstable is not null)
         {
-            output.WriteLine($"harness unstable: {report.HarnessUnstable}; the remaining cases were not run");
+            output.WriteLine($"harness unstable: {ReportText.OneLine(report.HarnessUnstable)}; the remaining cases were not run");
+        }
+
+        output.WriteLine($"fixtures: {RunNotices.Describe(report.Provenance)}");
+        foreach (string notice in RunNotices.For(report))
+        {
+            output.WriteLine($"!!! {notice}");
         }
 
         int unsupported = report.Cases.Count(c => c.Verdict == Conformance.CaseVerdict.Unsupported);
         int expectedFailures = report.Cases.Count(c => c.Expectation?.Status == ExpectationStatus.Fail && c.Outcome == Outcome.Skipped && c.Verdict != Conformance.CaseVerdict.Unsupported);
         int requiredFailed = failures.Count(c => c.Required);
-        output.WriteLine($"{report.Implementation.Name}: {report.Cases.Count} cases in {report.Seconds:0.0} s; {requiredFailed} required cases failed; skipped: {unsupported} unsupported, {expectedFailures} expected failures");
+        output.WriteLine($"{ReportText.OneLine(report.Implementation.Name)}: {report.Cases.Count} cases in {report.Seconds.ToString("0.0", CultureInfo.InvariantCulture)} s; {requiredFailed} required cases failed; skipped: {unsupported} unsupported, {expectedFailures} expected failures");
         output.WriteLine(report.Summary);
     }
-
-    private static string OneLine(string? text) => (text ?? "").ReplaceLineEndings(" | ");
 }

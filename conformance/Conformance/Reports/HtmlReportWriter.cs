@@ -7,7 +7,7 @@ namespace BatchNormAxis.Conformance.Reports;
 
 /// <summary>
 /// A self-contained HTML report: inline CSS, no script, no external asset. Every string that came from the
-/// implementation or its harness is HTML-encoded.
+/// implementation or its harness is neutralized (<see cref="ReportText"/>: no raw control character) and HTML-encoded.
 /// </summary>
 public static class HtmlReportWriter
 {
@@ -34,7 +34,13 @@ public static class HtmlReportWriter
 
         html.Append("<br>fixtures: format ").Append(E(report.Fixtures.FormatVersion)).Append(", suite ").Append(E(report.Fixtures.SuiteVersion))
             .Append("; started ").Append(E(report.Started.ToString("u", CultureInfo.InvariantCulture))).Append(", ")
-            .Append(report.Seconds.ToString("0.0", CultureInfo.InvariantCulture)).Append(" s</p>\n");
+            .Append(report.Seconds.ToString("0.0", CultureInfo.InvariantCulture)).Append(" s")
+            .Append("<br>fixture provenance: ").Append(E(RunNotices.Describe(report.Provenance))).Append("</p>\n");
+        foreach (string notice in RunNotices.For(report))
+        {
+            html.Append("<p class=\"failed\"><b>").Append(E(notice)).Append("</b></p>\n");
+        }
+
         html.Append("<p><b>").Append(E(report.Summary)).Append("</b></p>\n");
         if (report.HarnessUnstable is not null)
         {
@@ -66,5 +72,5 @@ public static class HtmlReportWriter
         return html.ToString();
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    private static string E(string text) => WebUtility.HtmlEncode(ReportText.Neutralize(text));
 }

@@ -6,7 +6,11 @@ using BatchNormAxis.Conformance.Running;
 
 namespace BatchNormAxis.Conformance.Reports;
 
-/// <summary>The JSON report (schema: conformance/protocol/report.schema.json).</summary>
+/// <summary>
+/// The JSON report (schema: conformance/protocol/report.schema.json). Every text that came from a harness or a file is
+/// neutralized (<see cref="ReportText"/>), as in the other reports; a lone surrogate shows as <c>\ud800</c> rather than
+/// becoming an invalid or silently replaced character.
+/// </summary>
 public static class JsonReportWriter
 {
     private static readonly JsonSerializerOptions s_options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -22,20 +26,28 @@ public static class JsonReportWriter
             ["report_version"] = RunReport.Version,
             ["implementation"] = new JsonObject
             {
-                ["name"] = report.Implementation.Name,
-                ["version"] = report.Implementation.Version,
-                ["language"] = report.Implementation.Language,
-                ["command"] = report.Command,
+                ["name"] = T(report.Implementation.Name),
+                ["version"] = T(report.Implementation.Version),
+                ["language"] = T(report.Implementation.Language),
+                ["command"] = T(report.Command),
                 ["dtypes"] = Strings(report.Implementation.DTypes.Order(StringComparer.Ordinal)),
                 ["ranks"] = new JsonArray([.. report.Implementation.Ranks.Order().Select(r => (JsonNode)r)]),
                 ["features"] = Strings(report.Implementation.Features.Order(StringComparer.Ordinal)),
             },
             ["fixtures"] = new JsonObject
             {
-                ["format_version"] = report.Fixtures.FormatVersion,
-                ["suite_version"] = report.Fixtures.SuiteVersion,
+                ["format_version"] = T(report.Fixtures.FormatVersion),
+                ["suite_version"] = T(report.Fixtures.SuiteVersion),
                 ["case_count"] = report.Fixtures.Cases.Length,
             },
+            ["provenance"] = new JsonObject
+            {
+                ["manifest_sha256"] = report.Provenance.ManifestSha256,
+                ["official_suite_version"] = T(report.Provenance.OfficialSuiteVersion),
+                ["official"] = report.Provenance.IsOfficial,
+                ["line"] = RunNotices.Describe(report.Provenance),
+            },
+            ["incomplete"] = T(report.Incomplete),
             ["started"] = report.Started.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
             ["seconds"] = Math.Round(report.Seconds, 3),
             ["summary"] = new JsonObject
@@ -43,34 +55,36 @@ public static class JsonReportWriter
                 ["passed"] = report.Passed,
                 ["failed"] = report.Failed,
                 ["skipped"] = report.Skipped,
+                ["required_waived_by_wildcard"] = report.RequiredWaivedByWildcard,
                 ["line"] = report.Summary,
             },
-            ["harness_unstable"] = report.HarnessUnstable,
+            ["notices"] = Strings(RunNotices.For(report)),
+            ["harness_unstable"] = T(report.HarnessUnstable),
             ["warnings"] = Strings(report.Warnings),
             ["cases"] = new JsonArray([.. report.Cases.Select(Case)]),
-            ["stderr"] = report.Stderr,
+            ["stderr"] = T(report.Stderr),
         };
         return json.ToJsonString(s_options) + "\n";
     }
 
     private static JsonObject Case(CaseReport report) => new()
     {
-        ["id"] = report.Id,
+        ["id"] = T(report.Id),
         ["required"] = report.Required,
         ["verdict"] = Snake(report.Verdict.ToString()),
         ["outcome"] = Snake(report.Outcome.ToString()),
-        ["message"] = report.Message,
+        ["message"] = T(report.Message),
         ["seconds"] = Math.Round(report.Seconds, 4),
         ["expectation"] = report.Expectation is null ? null : new JsonObject
         {
-            ["pattern"] = report.Expectation.Pattern,
+            ["pattern"] = T(report.Expectation.Pattern),
             ["status"] = report.Expectation.Status == ExpectationStatus.Fail ? "fail" : "skip",
-            ["reason"] = report.Expectation.Reason,
-            ["url"] = report.Expectation.Url,
+            ["reason"] = T(report.Expectation.Reason),
+            ["url"] = T(report.Expectation.Url),
         },
         ["outputs"] = new JsonArray([.. report.Outputs.Select(o => (JsonNode)new JsonObject
         {
-            ["name"] = o.Name,
+            ["name"] = T(o.Name),
             ["passed"] = o.Passed,
             ["worst_index"] = o.WorstIndex,
             ["reference"] = Number(o.Reference),
@@ -82,7 +96,7 @@ public static class JsonReportWriter
         ["diagnosis"] = new JsonArray([.. report.Findings.Select(f => (JsonNode)new JsonObject
         {
             ["convention"] = WrongConventions.Name(f.Convention),
-            ["explanation"] = f.Explanation,
+            ["explanation"] = T(f.Explanation),
         })]),
     };
 
@@ -90,7 +104,10 @@ public static class JsonReportWriter
     private static JsonNode Number(double value) =>
         double.IsNaN(value) ? "nan" : double.IsPositiveInfinity(value) ? "inf" : double.IsNegativeInfinity(value) ? "-inf" : JsonValue.Create(value);
 
-    private static JsonArray Strings(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)v)];
+    private static JsonArray Strings(IEnumerable<string> values) => [.. values.Select(v => (JsonNode)ReportText.Neutralize(v))];
+
+    /// <summary>A text for the report, neutralized; null stays null.</summary>
+    private static string? T(string? text) => text is null ? null : ReportText.Neutralize(text);
 
     private static string Snake(string pascal) => string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

@@ -150,7 +150,7 @@ public static class ConformanceRunner
         Expectation? expectation = expectations.Match(entry.Id);
         if (expectation?.Status == ExpectationStatus.Skip)
         {
-            return new CaseReport(entry.Id, required, CaseVerdict.Skipped, Outcome.Skipped, $"skipped by expectation: {expectation.Reason}", [], [], expectation, 0);
+            return Counted(new CaseResult(entry.Id, CaseVerdict.Skipped, [], $"skipped by expectation: {expectation.Reason}"), required, [], expectation, 0);
         }
 
         string? missing = driver.Capabilities.MissingFor(entry);
@@ -172,20 +172,38 @@ public static class ConformanceRunner
         return Counted(result, required, findings, expectation, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>How a verdict counts: expected failures and unsupported optional cases do not; unexpected passes do.</summary>
+    /// <summary>
+    /// How a verdict counts: expected failures, exact-id skips and unsupported optional cases do not; unexpected passes
+    /// do. A wildcard entry waives optional cases only: a required case it matches counts as failed whatever happened,
+    /// so <c>{"id": "*", "status": "skip"}</c> cannot turn a non-conformant run green (an exact id still can waive a
+    /// required case: an honest, named known failure, never counted as passed).
+    /// </summary>
     private static CaseReport Counted(CaseResult result, bool required, IReadOnlyList<Finding> findings, Expectation? expectation, double seconds)
     {
+        if (required && expectation is { IsWildcard: true })
+        {
+            string what = result.Verdict switch
+            {
+                CaseVerdict.Skipped when expectation.Status == ExpectationStatus.Skip => "not run",
+                CaseVerdict.Passed => "it passed",
+                _ => result.Message ?? result.Verdict.ToString().ToLowerInvariant(),
+            };
+            string waived = $"the wildcard entry '{expectation.Pattern}' ({expectation.Reason}) cannot waive a required case, only an entry with its exact id can: counted as failed; {what}";
+            return new CaseReport(result.Id, required, result.Verdict, Outcome.Failed, waived, result.Outputs, findings, expectation, seconds);
+        }
+
         bool expectedToFail = expectation?.Status == ExpectationStatus.Fail;
+        bool skippedByExpectation = expectation?.Status == ExpectationStatus.Skip && result.Verdict == CaseVerdict.Skipped;
         Outcome outcome = result.Verdict switch
         {
             CaseVerdict.Passed => expectedToFail ? Outcome.Failed : Outcome.Passed,
-            CaseVerdict.Unsupported or CaseVerdict.Skipped => required && !expectedToFail ? Outcome.Failed : Outcome.Skipped,
+            CaseVerdict.Unsupported or CaseVerdict.Skipped => required && !expectedToFail && !skippedByExpectation ? Outcome.Failed : Outcome.Skipped,
             _ => expectedToFail ? Outcome.Skipped : Outcome.Failed,
         };
         string? message = result.Verdict switch
         {
             CaseVerdict.Passed when expectedToFail => $"passed unexpectedly: the expectation says it fails ({expectation!.Reason}); remove the entry",
-            CaseVerdict.Unsupported or CaseVerdict.Skipped when required && !expectedToFail => $"{result.Message} (a required case)",
+            CaseVerdict.Unsupported or CaseVerdict.Skipped when outcome == Outcome.Failed => $"{result.Message} (a required case)",
             _ when expectedToFail && result.Verdict != CaseVerdict.Passed => $"expected failure ({expectation!.Reason}): {result.Message}",
             _ => result.Message,
         };

@@ -6,6 +6,15 @@ namespace BatchNormAxis.Conformance.Running;
 /// </summary>
 public static class Glob
 {
+    /// <summary>Whether a pattern has a wildcard (<c>*</c> or <c>?</c>), so it can match more than one id.</summary>
+    /// <param name="pattern">The pattern.</param>
+    /// <returns>True for a glob, false for an exact id.</returns>
+    public static bool HasWildcard(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        return pattern.AsSpan().IndexOfAny('*', '?') >= 0;
+    }
+
     /// <summary>Whether <paramref name="text"/> matches <paramref name="pattern"/> entirely.</summary>
     /// <param name="pattern">The pattern.</param>
     /// <param name="text">The id.</param>
