@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace BatchNormAxis.Cli;
 
@@ -46,6 +47,44 @@ internal static class CommandLineValues
         return bracketed || values.Length > 1 ? AxisSpec.List(values) : AxisSpec.Of(values[0]);
     }
 
+    /// <summary>Characters of a typed value a message quotes; the rest is counted, not shown.</summary>
+    public const int EchoedCharacters = 100;
+
+    /// <summary>
+    /// A value the user typed, as a one-line message quotes it: control characters escaped (<c>\n</c>, <c>\u001B</c>),
+    /// so the message stays one line and no escape sequence reaches the terminal, and anything past
+    /// <see cref="EchoedCharacters"/> characters cut, so a megabyte response file does not come back as a megabyte message.
+    /// </summary>
+    public static string Echo(string value)
+    {
+        // Cut before a surrogate pair rather than through it.
+        int shown = Math.Min(value.Length, EchoedCharacters);
+        if (shown < value.Length && char.IsHighSurrogate(value[shown - 1]))
+        {
+            shown--;
+        }
+
+        var echo = new StringBuilder();
+        foreach (char c in value.AsSpan(0, shown))
+        {
+            echo.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ => c.ToString(),
+            });
+        }
+
+        if (shown < value.Length)
+        {
+            echo.Append(CultureInfo.InvariantCulture, $"... ({value.Length} characters)");
+        }
+
+        return echo.ToString();
+    }
+
     private static string StripBrackets(string text)
     {
         bool wrapped = text.Length >= 2
@@ -70,9 +109,9 @@ internal static class CommandLineValues
             string problem = part.Length == 0
                 ? "has an empty entry"
                 : long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) || IsAllDigits(part)
-                    ? $"has '{part}', which does not fit a 32-bit integer"
-                    : $"has '{part}', which is not a whole number";
-            throw new CommandLineValueException($"{optionName} '{original}' {problem}: expected {expected}");
+                    ? $"has '{Echo(part)}', which does not fit a 32-bit integer"
+                    : $"has '{Echo(part)}', which is not a whole number";
+            throw new CommandLineValueException($"{optionName} '{Echo(original)}' {problem}: expected {expected}");
         }
 
         return values;

@@ -1,0 +1,20 @@
+namespace BatchNormAxis.Cli.Tests;
+
+/// <summary>A System.CommandLine response file in a temporary folder (never the current one), deleted on dispose.</summary>
+internal sealed class ResponseFile : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("bnaxis-rsp-").FullName;
+
+    /// <summary>Writes the lines; <see cref="Token"/> is the <c>@path</c> argument that reads them.</summary>
+    public ResponseFile(params string[] lines)
+    {
+        Path = System.IO.Path.Combine(_directory, "args.rsp");
+        File.WriteAllLines(Path, lines);
+    }
+
+    public string Path { get; }
+
+    public string Token => "@" + Path;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
