@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace BatchNormAxis.Cli.Tests;
 
 /// <summary>A System.CommandLine response file in a temporary folder (never the current one), deleted on dispose.</summary>
@@ -9,7 +11,8 @@ internal sealed class ResponseFile : IDisposable
     public ResponseFile(params string[] lines)
     {
         Path = System.IO.Path.Combine(_directory, "args.rsp");
-        File.WriteAllLines(Path, lines);
+        // Lone surrogates are written as U+FFFD, as any editor would save them, rather than refused.
+        File.WriteAllLines(Path, lines, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false));
     }
 
     public string Path { get; }

@@ -34,7 +34,7 @@ internal static class BnaxisCommand
             // "Required command was not provided" comes first for `bnaxis typo`; the unrecognized token says more.
             ParseError mostSpecific = parseResult.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
                 ?? parseResult.Errors[0];
-            error.WriteLine($"bnaxis: {mostSpecific.Message} (see '{command} --help')");
+            error.WriteLine($"bnaxis: {CommandLineValues.Escape(mostSpecific.Message)} (see '{command} --help')");
             return ExitCodes.UsageError;
         }
 
@@ -49,20 +49,20 @@ internal static class BnaxisCommand
         }
         catch (Exception exception) when (exception is BatchNormArgumentException or CommandLineValueException)
         {
-            error.WriteLine($"bnaxis: {exception.Message}");
+            error.WriteLine($"bnaxis: {CommandLineValues.Escape(exception.Message)}");
             return ExitCodes.UsageError;
         }
         catch (FixtureFormatException exception)
         {
             // A manifest or schema too broken to go on: a finding, like any other verify problem.
-            error.WriteLine($"bnaxis: {exception.Message}");
+            error.WriteLine($"bnaxis: {CommandLineValues.Escape(exception.Message)}");
             return ExitCodes.Failure;
         }
 #pragma warning disable CA1031 // The last line of defence: a bug must still end in one line, not a stack trace.
         catch (Exception exception)
 #pragma warning restore CA1031
         {
-            error.WriteLine($"bnaxis: internal error ({exception.GetType().Name}: {exception.Message}); please report it with the command line you ran");
+            error.WriteLine($"bnaxis: internal error ({exception.GetType().Name}: {CommandLineValues.Escape(exception.Message)}); please report it with the command line you ran");
             return ExitCodes.InternalError;
         }
     }

@@ -51,9 +51,8 @@ internal static class CommandLineValues
     public const int EchoedCharacters = 100;
 
     /// <summary>
-    /// A value the user typed, as a one-line message quotes it: control characters escaped (<c>\n</c>, <c>\u001B</c>),
-    /// so the message stays one line and no escape sequence reaches the terminal, and anything past
-    /// <see cref="EchoedCharacters"/> characters cut, so a megabyte response file does not come back as a megabyte message.
+    /// A value the user typed, as a one-line message quotes it: <see cref="Escape"/>d, and cut after
+    /// <see cref="EchoedCharacters"/> characters, so a megabyte response file does not come back as a megabyte message.
     /// </summary>
     public static string Echo(string value)
     {
@@ -64,26 +63,39 @@ internal static class CommandLineValues
             shown--;
         }
 
-        var echo = new StringBuilder();
-        foreach (char c in value.AsSpan(0, shown))
+        return shown < value.Length
+            ? Escape(value[..shown]) + string.Create(CultureInfo.InvariantCulture, $"... ({value.Length} characters)")
+            : Escape(value);
+    }
+
+    /// <summary>
+    /// Text with its control characters and line separators escaped (<c>\n</c>, <c>\u001B</c>), so a message stays
+    /// one line and no escape sequence typed on the command line reaches the terminal.
+    /// </summary>
+    public static string Escape(string text)
+    {
+        if (!text.Any(NeedsEscape))
         {
-            echo.Append(c switch
+            return text;
+        }
+
+        var escaped = new StringBuilder(text.Length + 16);
+        foreach (char c in text)
+        {
+            escaped.Append(c switch
             {
                 '\n' => "\\n",
                 '\r' => "\\r",
                 '\t' => "\\t",
-                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ when NeedsEscape(c) => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
                 _ => c.ToString(),
             });
         }
 
-        if (shown < value.Length)
-        {
-            echo.Append(CultureInfo.InvariantCulture, $"... ({value.Length} characters)");
-        }
-
-        return echo.ToString();
+        return escaped.ToString();
     }
+
+    private static bool NeedsEscape(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 
     private static string StripBrackets(string text)
     {
