@@ -15,7 +15,7 @@ internal static class BenchCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         Option<string> implOption = new("--impl") { Description = "fast (default) or scalar.", DefaultValueFactory = _ => BuiltInImplementations.Default };
-        Option<string> shapeOption = new("--shape") { Description = "Input shape, e.g. 32,56,56,64.", Required = true };
+        Option<string> shapeOption = new("--shape") { Description = "Input shape, e.g. 32,56,56,64; at most 64 dimensions, and small enough that the bench fits in memory (docs/cli.md).", Required = true };
         Option<string> axisOption = new("--axis") { Description = "Keras axis, e.g. -1 or 1,2,3.", DefaultValueFactory = _ => "-1" };
         Option<string> modeOption = new("--mode") { Description = "train, infer or backward.", DefaultValueFactory = _ => "train" };
         Option<int> threadsOption = new("--threads") { Description = $"Threads for the fast implementation, 1 to {BuiltInImplementations.MaxThreads} (results are bit-identical for every count); the copy probe uses as many. The scalar reference takes 1.", DefaultValueFactory = _ => 1 };
@@ -118,8 +118,11 @@ internal static class BenchCommand
         return 2.0 * source.Length * sizeof(float) / Median(times);
     }
 
-    /// <summary>The most timed calls: a median of 1000 is as steady as it gets, and more only makes a run that never ends.</summary>
-    private const int MaxRepeat = 1000;
+    /// <summary>
+    /// The most timed calls: enough for in-cache shapes of tens of microseconds per call (docs/performance.md times
+    /// them with 3000), while a typo such as 2147483647 is refused rather than run for days.
+    /// </summary>
+    private const int MaxRepeat = 100_000;
 
     private const int WarmUpCalls = 60;
     private const double WarmUpSeconds = 2;
