@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 
 namespace BatchNormAxis.Cli.Tests;
@@ -133,5 +134,84 @@ public class ExplainCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("Exit codes: 0 success, 1 failures or problems found (run, fixtures verify), 2 invalid command line or input, 3 harness unusable (run), 70 internal error.", result.Output, StringComparison.Ordinal);
         Assert.Contains("explain", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Shape_OfRankTwoMillionInAResponseFile_IsRefusedQuicklyInOneLine()
+    {
+        // The example took 117 s before the rank limit.
+        using var arguments = new ResponseFile("--shape", CliAssert.OnesShape(2_000_000));
+        var clock = Stopwatch.StartNew();
+
+        CliResult result = CliRun.Invoke("explain", arguments.Token, "--json");
+
+        CliAssert.UsageError(result);
+        Assert.Equal("bnaxis: input shape has rank 2000000 (axis=-1): expected at most 64 dimensions (AxisResolution.MaxRank, NumPy's limit)\n", result.Error);
+        Assert.True(clock.Elapsed < CliAssert.Quickly, $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Shape_OfRankTwoMillionAsOneArgument_IsRefusedQuickly()
+    {
+        var clock = Stopwatch.StartNew();
+
+        CliResult result = CliRun.Invoke("explain", "--shape", CliAssert.OnesShape(2_000_000), "--axis", "0,-1");
+
+        CliAssert.UsageError(result);
+        Assert.Equal("bnaxis: input shape has rank 2000000 (axis=[0, -1]): expected at most 64 dimensions (AxisResolution.MaxRank, NumPy's limit)\n", result.Error);
+        Assert.True(clock.Elapsed < CliAssert.Quickly, $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Shape_OfRank64_IsExplained_Rank65_IsRefused()
+    {
+        CliResult rank64 = CliRun.Invoke("explain", "--shape", CliAssert.OnesShape(64), "--axis", "0,-1", "--json");
+        CliResult rank65 = CliRun.Invoke("explain", "--shape", CliAssert.OnesShape(65));
+
+        Assert.Equal(0, rank64.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(rank64.Output);
+        Assert.Equal([0, 63], json.RootElement.GetProperty("kept_axes").EnumerateArray().Select(e => e.GetInt32()));
+        CliAssert.UsageError(rank65);
+        Assert.Equal("bnaxis: input shape has rank 65 (axis=-1): expected at most 64 dimensions (AxisResolution.MaxRank, NumPy's limit)\n", rank65.Error);
+    }
+
+    [Fact]
+    public void Axis_OfMillionsOfEntries_IsADuplicateInOneShortLine()
+    {
+        using var arguments = new ResponseFile("--axis", string.Join(',', Enumerable.Range(0, 2_000_000).Select(i => i % 4)));
+        var clock = Stopwatch.StartNew();
+
+        CliResult result = CliRun.Invoke("explain", "--shape", "2,3,4,5", arguments.Token);
+
+        CliAssert.UsageError(result);
+        Assert.StartsWith("bnaxis: axis=[0, 1, 2, 3, 0, 1, 2, 3, ... 2000000 in all] names axis 0 twice", result.Error, StringComparison.Ordinal);
+        Assert.True(result.Error.Length < 300, result.Error);
+        Assert.True(clock.Elapsed < CliAssert.Quickly, $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Shape_OfAMillionCharacters_IsEchoedShort()
+    {
+        string shape = "1," + new string('x', 1_000_000);
+
+        CliResult result = CliRun.Invoke("explain", "--shape", shape);
+
+        CliAssert.UsageError(result);
+        Assert.StartsWith("bnaxis: --shape '1,xxxx", result.Error, StringComparison.Ordinal);
+        Assert.Contains("xxx... (1000002 characters)' has 'xxx", result.Error, StringComparison.Ordinal);
+        Assert.Contains("xxx... (1000000 characters)', which is not a whole number", result.Error, StringComparison.Ordinal);
+        Assert.True(result.Error.Length < 400, $"{result.Error.Length} characters");
+    }
+
+    [Theory]
+    [InlineData("2\n3", "bnaxis: --shape '2\\n3' has '2\\n3', which is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
+    [InlineData("2,\u001b[31m", "bnaxis: --shape '2,\\u001B[31m' has '\\u001B[31m', which is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
+    [InlineData("\u0007\u20283", "bnaxis: --shape '\\u0007\\u20283' has '\\u0007\\u20283', which is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
+    public void Shape_WithControlCharacters_IsEchoedEscapedOnOneLine(string shape, string message)
+    {
+        CliResult result = CliRun.Invoke("explain", "--shape", shape);
+
+        CliAssert.UsageError(result);
+        Assert.Equal(message + "\n", result.Error);
     }
 }

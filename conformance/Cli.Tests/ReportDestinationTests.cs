@@ -26,7 +26,7 @@ public sealed class ReportDestinationTests : IDisposable
         { "--html", "reports/", "bnaxis: --html 'reports/' names a folder: expected a file name such as report.json" },
         { "--json", "/dev/null", "bnaxis: --json '/dev/null' is a character device, not a regular file: a report never replaces or writes into one (leave the option out to write no report)" },
         { "--junit", "/proc/version/r.xml", "bnaxis: --junit '/proc/version/r.xml' cannot be written: '/proc/version' is not a folder" },
-        { "--json", "/nonexistent/bad\u001b[31mname\n.json", "bnaxis: --json '/nonexistent/bad\\x1B[31mname\\x0A.json' cannot be written" },
+        { "--json", "/nonexistent/bad\u001b[31mname\n.json", "bnaxis: --json '/nonexistent/bad\\u001B[31mname\\n.json' cannot be written" },
     };
 
     [Theory]

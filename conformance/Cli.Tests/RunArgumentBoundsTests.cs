@@ -38,7 +38,7 @@ public sealed class RunArgumentBoundsTests
     [InlineData(new[] { "--impl", "" }, "bnaxis: --impl '' is unknown: expected fast or scalar")]
     [InlineData(new[] { "--filter", "" }, "bnaxis: --filter '' is empty: expected an id or a glob such as keep.r4.*")]
     [InlineData(new[] { "--filter", "," }, "bnaxis: --filter ',' is empty: expected an id or a glob such as keep.r4.*")]
-    [InlineData(new[] { "--filter", "keep.\u001b[2J*" }, "bnaxis: --filter 'keep.\\x1B[2J*' matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)")]
+    [InlineData(new[] { "--filter", "keep.\u001b[2J*" }, "bnaxis: --filter 'keep.\\u001B[2J*' matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)")]
     public void BadValue_IsAUsageError(string[] args, string message) => AssertRefused(args, message);
 
     [Fact]

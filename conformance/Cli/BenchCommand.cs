@@ -15,11 +15,11 @@ internal static class BenchCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         Option<string> implOption = new("--impl") { Description = "fast (default) or scalar.", DefaultValueFactory = _ => BuiltInImplementations.Default };
-        Option<string> shapeOption = new("--shape") { Description = "Input shape, e.g. 32,56,56,64.", Required = true };
+        Option<string> shapeOption = new("--shape") { Description = "Input shape, e.g. 32,56,56,64; at most 64 dimensions, and small enough that the bench fits in memory (docs/cli.md).", Required = true };
         Option<string> axisOption = new("--axis") { Description = "Keras axis, e.g. -1 or 1,2,3.", DefaultValueFactory = _ => "-1" };
         Option<string> modeOption = new("--mode") { Description = "train, infer or backward.", DefaultValueFactory = _ => "train" };
-        Option<int> threadsOption = new("--threads") { Description = "Threads for the fast implementation (results are bit-identical for every count); the copy probe uses as many. The scalar reference takes 1.", DefaultValueFactory = _ => 1 };
-        Option<int> repeatOption = new("--repeat") { Description = "Timed calls after the warm-up (60 calls or 2 s, whichever comes first); the median is reported.", DefaultValueFactory = _ => 10 };
+        Option<int> threadsOption = new("--threads") { Description = $"Threads for the fast implementation, 1 to {BuiltInImplementations.MaxThreads} (results are bit-identical for every count); the copy probe uses as many. The scalar reference takes 1.", DefaultValueFactory = _ => 1 };
+        Option<int> repeatOption = new("--repeat") { Description = $"Timed calls after the warm-up (60 calls or 2 s, whichever comes first), 1 to {MaxRepeat}; the median is reported.", DefaultValueFactory = _ => 10 };
         Option<bool> jsonOption = new("--json") { Description = "Print one JSON object." };
         Command command = new("bench", "Time a training forward, inference forward or backward call on float32 data: median time, GB/s of x read, and the fraction of this machine's copy bandwidth (the roofline: training reads x twice and writes y once, inference reads once and writes once, backward reads x and dy twice and writes dx).")
         {
@@ -34,18 +34,33 @@ internal static class BenchCommand
             int repeat = parseResult.GetValue(repeatOption);
             if (mode is not ("train" or "infer" or "backward"))
             {
-                throw new CommandLineValueException($"--mode '{mode}' is unknown: expected train, infer or backward");
+                throw new CommandLineValueException($"--mode '{CommandLineValues.Echo(mode)}' is unknown: expected train, infer or backward");
             }
 
-            if (repeat < 1)
+            if (repeat < 1 || repeat > MaxRepeat)
             {
-                throw new CommandLineValueException($"--repeat {repeat} is not usable: expected 1 or more");
+                throw new CommandLineValueException($"--repeat {repeat} is not usable: expected 1 to {MaxRepeat}");
             }
 
-            error.WriteLine($"Measuring copy bandwidth (400 MB, {threads} thread{(threads == 1 ? "" : "s")})...");
-            double copyBytesPerSecond = CopyBandwidth(threads);
-            error.WriteLine($"Timing {implementation.Name} {mode} on {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}...");
-            double seconds = Time(implementation, layout, mode, repeat);
+            // Every refusal comes before the first allocation and the first timed call.
+            long needed = BenchMemory.Estimate(layout, mode, implementation);
+            long available = BenchMemory.Available();
+            BenchMemory.RequireFits(layout, needed, available);
+
+            double copyBytesPerSecond;
+            double seconds;
+            try
+            {
+                error.WriteLine($"Measuring copy bandwidth (400 MB, {threads} thread{(threads == 1 ? "" : "s")})...");
+                copyBytesPerSecond = CopyBandwidth(threads);
+                error.WriteLine($"Timing {implementation.Name} {mode} on {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}...");
+                seconds = Time(implementation, layout, mode, repeat);
+            }
+            catch (OutOfMemoryException)
+            {
+                // The last resort when the estimate was too kind (other processes took the memory meanwhile).
+                throw BenchMemory.DoesNotFit(layout, needed, available);
+            }
 
             // Bytes the operation must move at least, in units of x's size.
             double passes = mode switch { "train" => 3, "infer" => 2, _ => 5 };
@@ -78,7 +93,7 @@ internal static class BenchCommand
     /// </summary>
     private static double CopyBandwidth(int threads)
     {
-        float[] source = new float[50_000_000];
+        float[] source = new float[BenchMemory.CopyProbeElements];
         float[] destination = new float[source.Length];
         source.AsSpan().Fill(1);
         int slice = (source.Length + threads - 1) / threads;
@@ -103,6 +118,12 @@ internal static class BenchCommand
         return 2.0 * source.Length * sizeof(float) / Median(times);
     }
 
+    /// <summary>
+    /// The most timed calls: enough for in-cache shapes of tens of microseconds per call (docs/performance.md times
+    /// them with 3000), while a typo such as 2147483647 is refused rather than run for days.
+    /// </summary>
+    private const int MaxRepeat = 100_000;
+
     private const int WarmUpCalls = 60;
     private const double WarmUpSeconds = 2;
 
@@ -110,8 +131,19 @@ internal static class BenchCommand
     {
         var random = new Random(20261124);
         int channels = layout.ChannelCount;
-        float[] x = [.. Enumerable.Range(0, layout.ElementCount).Select(_ => (float)((random.NextDouble() * 2) - 1))];
-        float[] dy = mode == "backward" ? [.. x.Reverse()] : [];
+        // Plain arrays of exactly the estimated sizes (BenchMemory.Estimate): no growing collection doubles them.
+        float[] x = new float[layout.ElementCount];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        float[] dy = mode == "backward" ? new float[x.Length] : [];
+        for (int i = 0; i < dy.Length; i++)
+        {
+            dy[i] = x[^(i + 1)];
+        }
+
         float[] y = new float[x.Length];
         float[] gamma = [.. Enumerable.Repeat(1f, channels)];
         float[] beta = new float[channels];

@@ -34,7 +34,7 @@ internal static class BnaxisCommand
             // "Required command was not provided" comes first for `bnaxis typo`; the unrecognized token says more.
             ParseError mostSpecific = parseResult.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal))
                 ?? parseResult.Errors[0];
-            error.WriteLine($"bnaxis: {mostSpecific.Message} (see '{command} --help')");
+            error.WriteLine($"bnaxis: {CommandLineValues.Escape(mostSpecific.Message)} (see '{command} --help')");
             return ExitCodes.UsageError;
         }
 
@@ -49,13 +49,13 @@ internal static class BnaxisCommand
         }
         catch (Exception exception) when (exception is BatchNormArgumentException or CommandLineValueException)
         {
-            error.WriteLine($"bnaxis: {exception.Message}");
+            error.WriteLine($"bnaxis: {CommandLineValues.Escape(exception.Message)}");
             return ExitCodes.UsageError;
         }
         catch (FixtureFormatException exception)
         {
             // A manifest or schema too broken to go on: a finding, like any other verify problem.
-            error.WriteLine($"bnaxis: {exception.Message}");
+            error.WriteLine($"bnaxis: {CommandLineValues.Escape(exception.Message)}");
             return ExitCodes.Failure;
         }
 #pragma warning disable CA1031 // The last line of defence: a bug must still end in one line, not a stack trace.
@@ -69,5 +69,5 @@ internal static class BnaxisCommand
 
     /// <summary>The one line that reports a bug in bnaxis (exit code 70).</summary>
     public static string InternalErrorLine(Exception exception) =>
-        $"internal error ({exception.GetType().Name}: {ControlCharacters.Escape(exception.Message)}); please report it with the command line you ran";
+        $"internal error ({exception.GetType().Name}: {CommandLineValues.Escape(exception.Message)}); please report it with the command line you ran";
 }

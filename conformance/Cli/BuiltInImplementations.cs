@@ -11,16 +11,19 @@ internal static class BuiltInImplementations
     {
         "scalar" => ScalarBatchNorm.Instance,
         "fast" => FastBatchNorm.Instance,
-        _ => throw new CommandLineValueException($"--impl '{name}' is unknown: expected fast or scalar"),
+        _ => throw new CommandLineValueException($"--impl '{CommandLineValues.Echo(name)}' is unknown: expected fast or scalar"),
     };
+
+    /// <summary>The most threads a built-in may be given: far more than any machine's processors, and a bound on the threads one command starts.</summary>
+    public const int MaxThreads = 1024;
 
     /// <summary>An implementation by name on a given number of threads.</summary>
     public static IBatchNormalization Get(string name, int threads)
     {
         IBatchNormalization implementation = Get(name);
-        if (threads < 1 || threads > 1024)
+        if (threads < 1 || threads > MaxThreads)
         {
-            throw new CommandLineValueException($"--threads {threads} is not usable: expected 1 to 1024");
+            throw new CommandLineValueException($"--threads {threads} is not usable: expected 1 to {MaxThreads}");
         }
 
         return implementation switch

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 
 namespace BatchNormAxis.Cli;
 
@@ -46,6 +47,59 @@ internal static class CommandLineValues
         return bracketed || values.Length > 1 ? AxisSpec.List(values) : AxisSpec.Of(values[0]);
     }
 
+    /// <summary>Characters of a typed value a message quotes; the rest is counted, not shown.</summary>
+    public const int EchoedCharacters = 100;
+
+    /// <summary>
+    /// A value the user typed, as a one-line message quotes it: <see cref="Escape"/>d, and cut after
+    /// <see cref="EchoedCharacters"/> characters, so a megabyte response file does not come back as a megabyte message.
+    /// </summary>
+    public static string Echo(string value)
+    {
+        // Cut before a surrogate pair rather than through it.
+        int shown = Math.Min(value.Length, EchoedCharacters);
+        if (shown < value.Length && char.IsHighSurrogate(value[shown - 1]))
+        {
+            shown--;
+        }
+
+        return shown < value.Length
+            ? Escape(value[..shown]) + string.Create(CultureInfo.InvariantCulture, $"... ({value.Length} characters)")
+            : Escape(value);
+    }
+
+    /// <summary>A value from outside (a path, a pattern), quoted and escaped for a one-line message: <c>'bad\nname'</c>.</summary>
+    public static string Quoted(string text) => $"'{Escape(text)}'";
+
+    /// <summary>
+    /// Text with its control characters and line separators escaped (<c>\n</c>, <c>\u001B</c>), so a message stays
+    /// one line and no escape sequence typed on the command line reaches the terminal.
+    /// </summary>
+    public static string Escape(string text)
+    {
+        if (!text.Any(NeedsEscape))
+        {
+            return text;
+        }
+
+        var escaped = new StringBuilder(text.Length + 16);
+        foreach (char c in text)
+        {
+            escaped.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when NeedsEscape(c) => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ => c.ToString(),
+            });
+        }
+
+        return escaped.ToString();
+    }
+
+    private static bool NeedsEscape(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
+
     private static string StripBrackets(string text)
     {
         bool wrapped = text.Length >= 2
@@ -70,9 +124,9 @@ internal static class CommandLineValues
             string problem = part.Length == 0
                 ? "has an empty entry"
                 : long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) || IsAllDigits(part)
-                    ? $"has '{part}', which does not fit a 32-bit integer"
-                    : $"has '{part}', which is not a whole number";
-            throw new CommandLineValueException($"{optionName} '{original}' {problem}: expected {expected}");
+                    ? $"has '{Echo(part)}', which does not fit a 32-bit integer"
+                    : $"has '{Echo(part)}', which is not a whole number";
+            throw new CommandLineValueException($"{optionName} '{Echo(original)}' {problem}: expected {expected}");
         }
 
         return values;

@@ -9,7 +9,7 @@ internal static class ExplainCommand
     {
         Option<string> shapeOption = new("--shape")
         {
-            Description = "Input shape, comma-separated, e.g. 8,32,32,3 (Python's (8, 32, 32, 3) also works).",
+            Description = "Input shape, comma-separated, e.g. 8,32,32,3 (Python's (8, 32, 32, 3) also works); at most 64 dimensions.",
             Required = true,
         };
         Option<string> axisOption = new("--axis")

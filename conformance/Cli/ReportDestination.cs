@@ -41,7 +41,7 @@ internal sealed class ReportDestination
         problem ??= ProbeFolder(file!);
         return problem is null
             ? new ReportDestination(option, given, file!, followSymlinks)
-            : throw new CommandLineValueException($"{option} {ControlCharacters.Quoted(given)} {problem}");
+            : throw new CommandLineValueException($"{option} {CommandLineValues.Quoted(given)} {problem}");
     }
 
     /// <summary>Writes the report whole or not at all, checking the destination again first.</summary>
@@ -52,12 +52,12 @@ internal sealed class ReportDestination
         (string? file, string? problem) = Resolve(Given, _followSymlinks);
         if (problem is null && file != File)
         {
-            problem = $"now leads to {ControlCharacters.Quoted(file!)}, not to {ControlCharacters.Quoted(File)} as when the run started";
+            problem = $"now leads to {CommandLineValues.Quoted(file!)}, not to {CommandLineValues.Quoted(File)} as when the run started";
         }
 
         if (problem is not null)
         {
-            throw new IOException($"{ControlCharacters.Quoted(Given)} {problem}");
+            throw new IOException($"{CommandLineValues.Quoted(Given)} {problem}");
         }
 
         (string temporary, FileStream stream) = CreateTemporary(File);
@@ -73,7 +73,7 @@ internal sealed class ReportDestination
             FileKind kind = FileKinds.Of(File);
             if (kind is not (FileKind.Missing or FileKind.RegularFile))
             {
-                throw new IOException($"{ControlCharacters.Quoted(File)} became {FileKinds.Describe(kind)} while the report was written; it was not replaced");
+                throw new IOException($"{CommandLineValues.Quoted(File)} became {FileKinds.Describe(kind)} while the report was written; it was not replaced");
             }
 
             System.IO.File.Move(temporary, File, overwrite: true);
@@ -127,7 +127,7 @@ internal sealed class ReportDestination
             }
 
             kind = FileKinds.Of(full);
-            which = $"leads to {ControlCharacters.Quoted(full)}, which is";
+            which = $"leads to {CommandLineValues.Quoted(full)}, which is";
         }
 
         return kind switch
@@ -142,8 +142,8 @@ internal sealed class ReportDestination
     {
         string folder = Path.GetDirectoryName(file)!;
         return Directory.Exists(folder) ? null
-            : System.IO.File.Exists(folder) ? $"cannot be written: {ControlCharacters.Quoted(folder)} is not a folder"
-            : $"cannot be written: the folder {ControlCharacters.Quoted(folder)} does not exist";
+            : System.IO.File.Exists(folder) ? $"cannot be written: {CommandLineValues.Quoted(folder)} is not a folder"
+            : $"cannot be written: the folder {CommandLineValues.Quoted(folder)} does not exist";
     }
 
     /// <summary>Creates (and removes) a file where the report will go: the only honest test that the folder takes one.</summary>
@@ -158,7 +158,7 @@ internal sealed class ReportDestination
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            return $"cannot be written: no file can be created in {ControlCharacters.Quoted(Path.GetDirectoryName(file)!)} ({ControlCharacters.Escape(exception.Message)})";
+            return $"cannot be written: no file can be created in {CommandLineValues.Quoted(Path.GetDirectoryName(file)!)} ({CommandLineValues.Escape(exception.Message)})";
         }
     }
 

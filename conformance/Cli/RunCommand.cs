@@ -48,7 +48,7 @@ internal static class RunCommand
 
             if (harness is not null && string.IsNullOrWhiteSpace(harness))
             {
-                throw new CommandLineValueException($"--harness {ControlCharacters.Quoted(harness)} is empty: expected the shell command that starts your harness");
+                throw new CommandLineValueException($"--harness {CommandLineValues.Quoted(harness)} is empty: expected the shell command that starts your harness");
             }
 
             IBatchNormalization? builtIn = harness is null ? BuiltInImplementations.Get(impl ?? BuiltInImplementations.Default) : null;
@@ -98,7 +98,7 @@ internal static class RunCommand
             // A signal while the harness started is what the user did; the harness's failure to start may be its doing.
             (string reason, string line, int code) = interruption.Signal is { } received
                 ? ($"interrupted by {received} while the harness was starting", $"interrupted by {received} while the harness was starting; no case ran", ExitCodes.Failure)
-                : ($"the harness is unusable: {exception.Message}", $"harness unusable: {ControlCharacters.Escape(exception.Message)}", ExitCodes.HarnessUnusable);
+                : ($"the harness is unusable: {exception.Message}", $"harness unusable: {CommandLineValues.Escape(exception.Message)}", ExitCodes.HarnessUnusable);
             RunReports.Outcome written = run.Reports.WriteAll(ConformanceRunner.NothingRan(run.Fixtures, run.Harness, reason), error);
             error.WriteLine($"bnaxis: {line}");
             return written.ExitCode(code);
@@ -109,7 +109,7 @@ internal static class RunCommand
         string? lastLine = null;
         Exception? endFailure = null;
         interruption.Watch(driver);
-        error.WriteLine(ControlCharacters.Escape($"Running {run.Selected.Count} cases on {driver.Capabilities.Name} {driver.Capabilities.Version}".TrimEnd()));
+        error.WriteLine(CommandLineValues.Escape($"Running {run.Selected.Count} cases on {driver.Capabilities.Name} {driver.Capabilities.Version}".TrimEnd()));
         var progress = new ProgressLine(error, run.Selected.Count);
         try
         {
@@ -120,7 +120,7 @@ internal static class RunCommand
         {
             report = stopped.Report;
             exitCode = ExitCodes.HarnessUnusable;
-            lastLine = $"harness unusable: {ControlCharacters.Escape(unusable.Message)}";
+            lastLine = $"harness unusable: {CommandLineValues.Escape(unusable.Message)}";
         }
         catch (RunStoppedException stopped) when (stopped.InnerException is not HarnessUnusableException)
         {
@@ -188,12 +188,12 @@ internal static class RunCommand
         }
         catch (FixtureFormatException exception)
         {
-            error.WriteLine($"bnaxis: the fixtures cannot be used: {ControlCharacters.Escape(exception.Message)}");
+            error.WriteLine($"bnaxis: the fixtures cannot be used: {CommandLineValues.Escape(exception.Message)}");
             return null;
         }
 
         FixtureProvenance provenance = fixtures.Provenance;
-        string modified = $"the fixtures in {ControlCharacters.Quoted(fixtures.Directory)} are a modified suite (manifest.json SHA-256 {provenance.ManifestSha256} is not one this bnaxis ships)";
+        string modified = $"the fixtures in {CommandLineValues.Quoted(fixtures.Directory)} are a modified suite (manifest.json SHA-256 {provenance.ManifestSha256} is not one this bnaxis ships)";
         if (!provenance.IsOfficial && !allowModified)
         {
             error.WriteLine($"bnaxis: {modified}: expected an official suite, or pass --allow-modified-fixtures to run it anyway");
@@ -213,10 +213,10 @@ internal static class RunCommand
 
         foreach (FixtureFormatException problem in problems)
         {
-            error.WriteLine($"problem: {ControlCharacters.Escape(problem.Message)}");
+            error.WriteLine($"problem: {CommandLineValues.Escape(problem.Message)}");
         }
 
-        error.WriteLine($"bnaxis: {problems.Count} fixture problem{(problems.Count == 1 ? "" : "s")} in {ControlCharacters.Quoted(fixtures.Directory)}: nothing was run (expected every case to verify, as 'bnaxis fixtures verify' checks)");
+        error.WriteLine($"bnaxis: {problems.Count} fixture problem{(problems.Count == 1 ? "" : "s")} in {CommandLineValues.Quoted(fixtures.Directory)}: nothing was run (expected every case to verify, as 'bnaxis fixtures verify' checks)");
         return null;
     }
 
@@ -236,7 +236,7 @@ internal static class RunCommand
     {
         if (filters.FirstOrDefault(f => string.IsNullOrWhiteSpace(f.Replace(',', ' '))) is { } empty)
         {
-            throw new CommandLineValueException($"--filter {ControlCharacters.Quoted(empty)} is empty: expected an id or a glob such as keep.r4.*");
+            throw new CommandLineValueException($"--filter {CommandLineValues.Quoted(empty)} is empty: expected an id or a glob such as keep.r4.*");
         }
 
         string[] patterns = [.. filters.SelectMany(f => f.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
@@ -249,7 +249,7 @@ internal static class RunCommand
         {
             if (!fixtures.Manifest.Cases.Any(c => Glob.IsMatch(pattern, c.Id)))
             {
-                throw new CommandLineValueException($"--filter {ControlCharacters.Quoted(pattern)} matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)");
+                throw new CommandLineValueException($"--filter {CommandLineValues.Quoted(pattern)} matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)");
             }
         }
 

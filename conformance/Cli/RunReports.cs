@@ -50,12 +50,12 @@ internal sealed class RunReports
             ReportDestination? twin = reports.Select(r => r.Item1).FirstOrDefault(d => d.File == destination.File);
             if (twin is not null)
             {
-                throw new CommandLineValueException($"{twin.Option} and {option} both write {ControlCharacters.Quoted(destination.File)}: expected a different file for each report");
+                throw new CommandLineValueException($"{twin.Option} and {option} both write {CommandLineValues.Quoted(destination.File)}: expected a different file for each report");
             }
 
             if (expectations is not null && Path.GetFullPath(expectations) == destination.File)
             {
-                throw new CommandLineValueException($"{option} {ControlCharacters.Quoted(path)} is the --expectations file: expected another file for the report");
+                throw new CommandLineValueException($"{option} {CommandLineValues.Quoted(path)} is the --expectations file: expected another file for the report");
             }
 
             reports.Add((destination, render));
@@ -92,7 +92,7 @@ internal sealed class RunReports
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
                 destinationFailed = true;
-                error.WriteLine($"bnaxis: {destination.Option} report not written: {ControlCharacters.Escape(exception.Message)}");
+                error.WriteLine($"bnaxis: {destination.Option} report not written: {CommandLineValues.Escape(exception.Message)}");
             }
         }
 

@@ -25,6 +25,11 @@ public static class ErrorCategories
         return name.ToString();
     }
 
-    /// <summary>Every category's fixture name.</summary>
-    public static IReadOnlyList<string> All { get; } = [.. Enum.GetValues<BatchNormErrorCategory>().Select(Name)];
+    /// <summary>
+    /// The fixture name of every category a fixture may expect, the enum of the built-in case schema. All but
+    /// <see cref="BatchNormErrorCategory.RankTooLarge"/>, which came after suite format 1: adding it would change the
+    /// pinned schema, and no suite input comes near rank 64. A harness may still report it (it is a rejection).
+    /// </summary>
+    public static IReadOnlyList<string> All { get; } =
+        [.. Enum.GetValues<BatchNormErrorCategory>().Where(c => c != BatchNormErrorCategory.RankTooLarge).Select(Name)];
 }

@@ -18,6 +18,7 @@ namespace BatchNormAxis;
 /// output and skips the moving update), so the reference refuses rather than pick one silently.</para>
 /// <para>The element count must fit a .NET array (<see cref="Array.MaxLength"/>), since every buffer is a flat
 /// row-major span.</para>
+/// <para>The rank must be at most <see cref="MaxRank"/>; it is checked first, so a hostile rank costs nothing.</para>
 /// </remarks>
 public sealed class AxisResolution
 {
@@ -87,7 +88,8 @@ public sealed class AxisResolution
     /// <returns>The kept and reduced axes and the derived shapes and counts.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="axis"/> is null.</exception>
     /// <exception cref="BatchNormArgumentException">
-    /// The shape has rank 0 (<see cref="BatchNormErrorCategory.RankZero"/>) or a negative dimension
+    /// The shape has rank 0 (<see cref="BatchNormErrorCategory.RankZero"/>), a rank above <see cref="MaxRank"/>
+    /// (<see cref="BatchNormErrorCategory.RankTooLarge"/>, checked before any work that grows with the rank) or a negative dimension
     /// (<see cref="BatchNormErrorCategory.NegativeDimension"/>); the axis list is empty
     /// (<see cref="BatchNormErrorCategory.EmptyAxisList"/>); an axis is outside <c>[-rank, rank)</c>
     /// (<see cref="BatchNormErrorCategory.AxisOutOfRange"/>); two axes coincide once resolved
@@ -99,14 +101,22 @@ public sealed class AxisResolution
     {
         ArgumentNullException.ThrowIfNull(axis);
         int rank = shape.Length;
-        string shapeText = ShapeText.Tuple(shape);
-
         if (rank == 0)
         {
             throw new BatchNormArgumentException(
                 BatchNormErrorCategory.RankZero,
                 $"axis={axis} cannot apply to input shape (): rank 0 has no axis to keep; expected an input of rank 1 or more");
         }
+
+        // First, before anything that grows with the rank: a hostile rank of millions must be refused at once.
+        if (rank > MaxRank)
+        {
+            throw new BatchNormArgumentException(
+                BatchNormErrorCategory.RankTooLarge,
+                $"input shape has rank {rank} (axis={axis}): expected at most {MaxRank} dimensions (AxisResolution.MaxRank, NumPy's limit)");
+        }
+
+        string shapeText = ShapeText.Tuple(shape);
 
         for (int a = 0; a < rank; a++)
         {
@@ -139,17 +149,18 @@ public sealed class AxisResolution
             }
         }
 
-        for (int i = 0; i < resolved.Length; i++)
+        // One pass with a flag per axis, so an axis list of millions of entries stays linear.
+        Span<bool> named = stackalloc bool[MaxRank]; // bounded: rank <= MaxRank was checked above
+        foreach (int resolvedAxis in resolved)
         {
-            for (int j = i + 1; j < resolved.Length; j++)
+            if (named[resolvedAxis])
             {
-                if (resolved[i] == resolved[j])
-                {
-                    throw new BatchNormArgumentException(
-                        BatchNormErrorCategory.DuplicateAxis,
-                        $"axis={axis} names axis {resolved[i]} twice for input shape {shapeText} (resolves to {ShapeText.List(resolved)}): expected distinct axes");
-                }
+                throw new BatchNormArgumentException(
+                    BatchNormErrorCategory.DuplicateAxis,
+                    $"axis={axis} names axis {resolvedAxis} twice for input shape {shapeText} (resolves to {ShapeText.List(resolved)}): expected distinct axes");
             }
+
+            named[resolvedAxis] = true;
         }
 
         ImmutableArray<int> keptAxes = [.. resolved.Order()];

@@ -41,4 +41,10 @@ public enum BatchNormErrorCategory
 
     /// <summary>Momentum or epsilon is not a usable number (NaN, infinite, negative epsilon, momentum outside [0, 1]).</summary>
     InvalidHyperparameter,
+
+    /// <summary>
+    /// The input has more than <see cref="AxisResolution.MaxRank"/> (64) dimensions. Not a category fixtures name: the
+    /// suite's inputs have rank 5 at most.
+    /// </summary>
+    RankTooLarge,
 }

@@ -106,9 +106,15 @@ public static class BatchNormTensorSpanExtensions
         {
             throw new BatchNormArgumentException(
                 BatchNormErrorCategory.BufferLengthMismatch,
-                $"{name} has shape ({string.Join(", ", lengths.ToArray())}), expected the layout's shape {ShapeText.Tuple(layout.Shape.AsSpan())}");
+                $"{name} has {Describe(lengths)}, expected the layout's shape {ShapeText.Tuple(layout.Shape.AsSpan())}");
         }
     }
+
+    /// <summary>"shape (2, 3)", or only the rank of a tensor of more than <see cref="AxisResolution.MaxRank"/> dimensions.</summary>
+    private static string Describe(ReadOnlySpan<nint> lengths) =>
+        lengths.Length > AxisResolution.MaxRank
+            ? $"rank {lengths.Length} (at most {AxisResolution.MaxRank} is supported)"
+            : $"shape ({string.Join(", ", lengths.ToArray())})";
 
     /// <summary>The tensor's elements in row-major order: in place when its strides are row-major, else gathered.</summary>
     private static ReadOnlySpan<T> RowMajor<T>(in ReadOnlyTensorSpan<T> tensor, ref T[]? gathered)

@@ -77,7 +77,7 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
         }
 
         int channels = layout.ChannelCount;
-        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
+        Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
         var rows = new RowLayout(layout, layoutScratch);
         bool useBatchStatistics = training && options.Trainable;
         double[] sums = ArrayPool<double>.Shared.Rent(useBatchStatistics ? 3 * channels : 0);
@@ -174,7 +174,7 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
     private void BackwardFloat(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, BatchNormWeights<float> weights, BackwardDestinations<float> destinations)
     {
         int channels = layout.ChannelCount;
-        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
+        Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
         var rows = new RowLayout(layout, layoutScratch);
         double[] doubles = ArrayPool<double>.Shared.Rent(4 * channels);
         float[] floats = ArrayPool<float>.Shared.Rent(4 * channels);
@@ -256,7 +256,7 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int channels = layout.ChannelCount;
-        Span<int> layoutScratch = stackalloc int[2 * layout.Rank];
+        Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
         var rows = new RowLayout(layout, layoutScratch);
         double[] doubles = ArrayPool<double>.Shared.Rent(5 * channels);
         try

@@ -29,6 +29,7 @@ internal readonly unsafe struct ChannelsLastGradientSumsJob : IPartialSumJob<Cha
         int width = _tiling.RowLength;
         double* sumDy = _partials + (2L * width * _tiling.RowChunkOf(chunk));
         double* sumDyCentred = sumDy + width;
+        // Constant-size scratch (2 KB each), whatever the shape.
         Span<float> scratchDy = stackalloc float[FastKernels.ChannelsPerBlock];
         Span<float> scratchDyCentred = stackalloc float[FastKernels.ChannelsPerBlock];
         for (int row = firstRow; row < firstRow + rows; row += FastKernels.RowsPerBlock)

@@ -29,6 +29,7 @@ internal readonly unsafe struct ChannelsLastStatisticsJob : IPartialSumJob<Chann
         int width = _tiling.RowLength;
         double* sum = _partials + (2L * width * _tiling.RowChunkOf(chunk));
         double* squares = sum + width;
+        // Constant-size scratch (2 KB each), whatever the shape.
         Span<float> blockSum = stackalloc float[FastKernels.ChannelsPerBlock];
         Span<float> blockSquares = stackalloc float[FastKernels.ChannelsPerBlock];
         for (int row = firstRow; row < firstRow + rows; row += FastKernels.RowsPerBlock)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -19,10 +20,17 @@ internal readonly unsafe struct RowLayout
     private readonly int* _outerChannelWeights;
     private readonly int _outerGroups;
 
-    /// <summary>Builds the row view of a layout; <paramref name="scratch"/> is stack memory of 2 × rank ints.</summary>
+    /// <summary>
+    /// Ints of scratch a layout needs at most: 2 × <see cref="AxisResolution.MaxRank"/>, so a caller's
+    /// <c>stackalloc</c> has one constant size (512 bytes) and no rank can overflow the stack.
+    /// </summary>
+    public const int ScratchLength = 2 * AxisResolution.MaxRank;
+
+    /// <summary>Builds the row view of a layout; <paramref name="scratch"/> is stack memory of at least 2 × rank ints.</summary>
     public RowLayout(AxisResolution layout, Span<int> scratch)
     {
         int rank = layout.Rank;
+        Debug.Assert(rank <= AxisResolution.MaxRank, "AxisResolution.Resolve refuses larger ranks");
         Span<int> sizes = scratch[..rank];
         Span<int> weights = scratch[rank..(2 * rank)];
 
