@@ -195,7 +195,7 @@ public sealed class TamperedFixturesTests : IDisposable
         Assert.StartsWith($"differs: {VictimPath} (case {VictimId}): a changed case: sha256 is ", difference, StringComparison.Ordinal);
         Assert.EndsWith("(the case file is not the official one) (compared with official suite 0.1.0)", difference, StringComparison.Ordinal);
         Assert.StartsWith("modified suite: manifest SHA-256 ", lines[^2], StringComparison.Ordinal);
-        Assert.EndsWith("is not the manifest of any official suite (1 differences listed above)", lines[^2], StringComparison.Ordinal);
+        Assert.EndsWith("is not the manifest of any official suite (1 difference listed above)", lines[^2], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -217,6 +217,7 @@ public sealed class TamperedFixturesTests : IDisposable
 
         Assert.Equal("differs: schema/manifest.schema.json: differs from the built-in schema of format 1.0.0 (ignored: the built-in schema is used)", lines[0]);
         Assert.StartsWith("official suite 0.1.0 (manifest SHA-256 4cbb31b9", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(", but its schema/ folder has 1 difference from the built-in schemas (listed above)", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]

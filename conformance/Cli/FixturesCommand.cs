@@ -59,9 +59,10 @@ internal static class FixturesCommand
         }
 
         FixtureProvenance provenance = set.Provenance;
+        string differenceCount = differences.Count == 1 ? "1 difference" : $"{differences.Count} differences";
         output.WriteLine(provenance.IsOfficial
-            ? $"official suite {provenance.OfficialSuiteVersion} (manifest SHA-256 {provenance.ManifestSha256}){(differences.Count == 0 ? "" : $", but {differences.Count} schema files differ from the built-in ones (listed above)")}"
-            : $"modified suite: manifest SHA-256 {provenance.ManifestSha256} is not the manifest of any official suite ({differences.Count} differences listed above)");
+            ? $"official suite {provenance.OfficialSuiteVersion} (manifest SHA-256 {provenance.ManifestSha256}){(differences.Count == 0 ? "" : $", but its schema/ folder has {differenceCount} from the built-in schemas (listed above)")}"
+            : $"modified suite: manifest SHA-256 {provenance.ManifestSha256} is not the manifest of any official suite ({differenceCount} listed above)");
         output.WriteLine(problems.Count == 0
             ? $"{total} cases verified in {directory} ({clock.Elapsed.TotalSeconds:F1} s): hashes, schemas and consistency all hold"
             : $"{problems.Count} problems in {directory}; {total} cases listed");
