@@ -106,7 +106,9 @@ public static class FixtureManifestJson
         using JsonDocument document = FixtureJsonReader.Parse(bytes, FixtureFormat.ManifestFileName, null);
         BuiltInSchemas.Validate("manifest.schema.json", document.RootElement, FixtureFormat.ManifestFileName, null);
         JsonElement caseCount = document.RootElement.GetProperty("case_count");
-        return (Read(document.RootElement), caseCount.TryGetInt64(out long count) ? count : long.MaxValue);
+        return caseCount.TryGetInt64(out long count)
+            ? (Read(document.RootElement), count)
+            : throw new FixtureFormatException(FixtureFormat.ManifestFileName, null, $"'case_count' holds {OneLine.Quote(caseCount.GetRawText())}: expected the number of entries");
     }
 
     private static ManifestEntry ReadEntry(JsonElement entry)

@@ -5,7 +5,8 @@ namespace BatchNormAxis.Conformance;
 
 /// <summary>
 /// Makes text from a file or a peer safe to put in a one-line message: control characters (line breaks, ESC, NUL,
-/// C1 controls) are written as <c>\uXXXX</c>, and overly long text is cut with a marker.
+/// C1 controls) and the Unicode line and paragraph separators are written as <c>\uXXXX</c>, and overly long text is
+/// cut with a marker.
 /// </summary>
 internal static class OneLine
 {
@@ -24,8 +25,10 @@ internal static class OneLine
     /// <returns>The text on one line.</returns>
     public static string Clean(string text, int maxLength)
     {
-        string kept = text.Length <= maxLength ? text : text[..maxLength];
-        string escaped = kept.Any(char.IsControl) ? Escape(kept) : kept;
+        // Never cut between the two halves of a surrogate pair: half a character is invalid UTF-16.
+        int keep = text.Length <= maxLength ? text.Length : char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength;
+        string kept = text[..keep];
+        string escaped = kept.Any(NeedsEscape) ? Escape(kept) : kept;
         return kept.Length == text.Length ? escaped : $"{escaped}… ({text.Length} characters)";
     }
 
@@ -48,9 +51,11 @@ internal static class OneLine
         var builder = new StringBuilder(text.Length + 16);
         foreach (char c in text)
         {
-            builder.Append(char.IsControl(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}") : c);
+            builder.Append(NeedsEscape(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}") : c);
         }
 
         return builder.ToString();
     }
+
+    private static bool NeedsEscape(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 }
