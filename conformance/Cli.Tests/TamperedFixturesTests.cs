@@ -142,6 +142,39 @@ public sealed class TamperedFixturesTests : IDisposable
     }
 
     [Fact]
+    public void UnlistedFifoUnderCases_IsRefusedPromptly()
+    {
+        RunTool("mkfifo", _copy.Path("cases/keep/extra.json"));
+
+        string[] lines = AssertFailsWithOneLineMessages(_copy.Verify(onTimeout: () => File.WriteAllText(_copy.Path("cases/keep/extra.json"), "")));
+
+        Assert.Contains("problem: cases/keep/extra.json: is a FIFO (named pipe) and not listed in the manifest: expected only case files and folders under cases/", lines);
+    }
+
+    [Fact]
+    public void AddedCase_ListedWithItsHash_IsAModifiedSuiteNamingTheExtraCase()
+    {
+        const string ExtraId = "keep.r2.k1.train.f32.extra";
+        const string ExtraPath = "cases/keep/keep.r2.k1.train.f32.extra.json";
+        File.Copy(_copy.Path(VictimPath), _copy.Path(ExtraPath));
+        _copy.EditManifest(m =>
+        {
+            JsonObject extra = Entry(m, VictimId).DeepClone().AsObject();
+            extra["id"] = ExtraId;
+            extra["path"] = ExtraPath;
+            m["cases"]!.AsArray().Add(extra);
+            m["case_count"] = 349;
+        });
+        _copy.RewriteCaseWithHash(ExtraId, ExtraPath, fixture => fixture["id"] = ExtraId);
+
+        string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
+
+        Assert.DoesNotContain(lines, l => l.StartsWith("problem:", StringComparison.Ordinal));
+        Assert.Contains($"differs: {ExtraPath} (case {ExtraId}): an extra case: official suite 0.1.0 has no case with this id", lines);
+        Assert.Contains("differs: manifest.json: case_count is '349' but official suite 0.1.0 says '348'", lines);
+    }
+
+    [Fact]
     public void DevZeroLinkedInPlaceOfACase_IsRefusedWithoutReading()
     {
         File.Delete(_copy.Path(VictimPath));
