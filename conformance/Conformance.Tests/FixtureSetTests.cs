@@ -119,6 +119,35 @@ public sealed class FixtureSetTests : IDisposable
     }
 
     [Fact]
+    public void ManifestIntegerBeyond32Bits_FailsToOpenWithOneLine()
+    {
+        // The schema's "integer" admits 1e20; the reader used to throw FormatException (exit 70).
+        string manifestPath = Path.Combine(_copy, "manifest.json");
+        JsonObject manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+        manifest["cases"]!.AsArray().Single(c => (string)c!["id"]! == VictimId)!["shape"] = JsonNode.Parse("[5, 1e20]");
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+
+        var problem = Assert.Throws<FixtureFormatException>(() => FixtureSet.Open(_copy));
+
+        Assert.Equal($"manifest.json (case {VictimId}): 'shape' holds '1e20': expected 32-bit integers", problem.Message);
+    }
+
+    [Fact]
+    public void WrongCaseCount_IsAVerifyProblem()
+    {
+        string manifestPath = Path.Combine(_copy, "manifest.json");
+        JsonObject manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
+        manifest["case_count"] = 12;
+        File.WriteAllText(manifestPath, manifest.ToJsonString());
+
+        FixtureSet set = FixtureSet.Open(_copy);
+        FixtureFormatException problem = Assert.Single(set.VerifyAll());
+
+        Assert.Equal($"manifest.json: case_count is 12 but {set.Manifest.Cases.Length} cases are listed: expected the number of entries (a case was added or removed by hand)", problem.Message);
+        Assert.False(set.Provenance.IsOfficial);
+    }
+
+    [Fact]
     public void MissingDirectory_FailsToOpenWithAHint()
     {
         var problem = Assert.Throws<FixtureFormatException>(() => FixtureSet.Open(Path.Combine(_copy, "nowhere")));

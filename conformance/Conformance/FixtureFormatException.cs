@@ -1,6 +1,9 @@
 namespace BatchNormAxis.Conformance;
 
-/// <summary>A fixture file that is missing, corrupted, truncated, tampered with or inconsistent. The message is one line naming the file and, when known, the case.</summary>
+/// <summary>
+/// A fixture file that is missing, corrupted, truncated, tampered with, inconsistent or out of bounds. The message is
+/// one line naming the file and, when known, the case; control characters from the file are escaped.
+/// </summary>
 public sealed class FixtureFormatException : Exception
 {
     /// <summary>Creates the exception.</summary>
@@ -8,7 +11,7 @@ public sealed class FixtureFormatException : Exception
     /// <param name="caseId">The case id, when known.</param>
     /// <param name="problem">What is wrong, and what was expected.</param>
     public FixtureFormatException(string path, string? caseId, string problem)
-        : base(caseId is null ? $"{path}: {problem}" : $"{path} (case {caseId}): {problem}")
+        : base(OneLine.About(path, caseId, problem))
     {
         Path = path;
         CaseId = caseId;

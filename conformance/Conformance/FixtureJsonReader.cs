@@ -6,7 +6,10 @@ namespace BatchNormAxis.Conformance;
 /// <summary>
 /// Reads one case file into a <see cref="FixtureCase"/>. Structure is checked by the JSON Schema first
 /// (<see cref="FixtureSet"/>); this reader checks what a schema cannot: base64 that decodes to exactly one value
-/// per element, shapes that agree, an axis that resolves to the recorded kept axes.
+/// per element, shapes that agree, an axis that resolves to the recorded kept axes. It also reads the cases of
+/// <c>bnaxis serve</c>'s run messages, which no schema checked, so it trusts nothing: every shape is bounded by
+/// <see cref="FixtureLimits.MaxRank"/> and <see cref="FixtureLimits.MaxElements"/> before anything is allocated
+/// for it, and any malformed input ends in a one-line <see cref="FixtureFormatException"/>.
 /// </summary>
 public static class FixtureJsonReader
 {
@@ -22,20 +25,13 @@ public static class FixtureJsonReader
     /// <param name="path">Where it came from, for messages.</param>
     /// <param name="requireExpectations">False for a case as the protocol sends it: expected outputs and errors removed.</param>
     /// <returns>The case.</returns>
-    /// <exception cref="FixtureFormatException">The JSON is not a well-formed, self-consistent case.</exception>
+    /// <exception cref="FixtureFormatException">
+    /// The JSON is not a well-formed, self-consistent case within <see cref="FixtureLimits"/> (this is the only
+    /// exception thrown for any input).
+    /// </exception>
     public static FixtureCase Read(ReadOnlySpan<byte> json, string path, bool requireExpectations)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(json.ToArray());
-        }
-        catch (JsonException exception)
-        {
-            throw new FixtureFormatException(path, null, $"not valid JSON ({exception.Message})");
-        }
-
-        using (document)
+        using (JsonDocument document = Parse(json.ToArray(), path, null))
         {
             JsonElement root = document.RootElement;
             string? id = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out JsonElement idElement) && idElement.ValueKind == JsonValueKind.String
@@ -53,12 +49,30 @@ public static class FixtureJsonReader
         }
     }
 
+    /// <summary>Parses JSON, refusing duplicate keys (two values for one name would make the file ambiguous).</summary>
+    /// <param name="bytes">The JSON.</param>
+    /// <param name="path">Where it came from, for messages.</param>
+    /// <param name="id">The case, for messages.</param>
+    /// <returns>The document.</returns>
+    /// <exception cref="FixtureFormatException">The bytes are not valid JSON, or repeat a key.</exception>
+    internal static JsonDocument Parse(ReadOnlyMemory<byte> bytes, string path, string? id)
+    {
+        try
+        {
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { AllowDuplicateProperties = false });
+        }
+        catch (JsonException exception)
+        {
+            throw new FixtureFormatException(path, id, $"not valid JSON ({exception.Message})");
+        }
+    }
+
     private static FixtureCase ReadCase(JsonElement root, Context context, bool requireExpectations)
     {
         string formatVersion = context.RequireString(root, "format_version");
         if (formatVersion.Split('.')[0] != FixtureFormat.Version.Split('.')[0])
         {
-            throw context.Fail($"format_version {formatVersion} is not readable by this reader: expected {FixtureFormat.Version.Split('.')[0]}.x");
+            throw context.Fail($"format_version {OneLine.Quote(formatVersion)} is not readable by this reader: expected {FixtureFormat.Version.Split('.')[0]}.x");
         }
 
         FixtureKind kind = context.RequireString(root, "kind") switch
@@ -67,17 +81,21 @@ public static class FixtureJsonReader
             "backward" => FixtureKind.Backward,
             "sequence" => FixtureKind.Sequence,
             "invalid" => FixtureKind.Invalid,
-            string other => throw context.Fail($"kind '{other}' is unknown: expected forward, backward, sequence or invalid"),
+            string other => throw context.Fail($"kind {OneLine.Quote(other)} is unknown: expected forward, backward, sequence or invalid"),
         };
         FixtureDType dtype = context.RequireDType(root, "dtype");
+        if (dtype == FixtureDType.Bool)
+        {
+            throw context.Fail("dtype 'bool' is not a case dtype: expected float16, bfloat16, float32 or float64 (bool is for masks)");
+        }
+
         ImmutableArray<int> shape = context.RequireIntegers(root, "shape");
+        ElementCount(shape, context, "shape");
         JsonElement axisElement = context.Require(root, "axis");
         AxisSpec axis = axisElement.ValueKind == JsonValueKind.Array
-            ? AxisSpec.List([.. axisElement.EnumerateArray().Select(e => e.GetInt32())])
-            : AxisSpec.Of(axisElement.GetInt32());
-        ImmutableArray<int> keptAxes = root.TryGetProperty("kept_axes", out JsonElement keptElement)
-            ? [.. keptElement.EnumerateArray().Select(e => e.GetInt32())]
-            : [];
+            ? AxisSpec.List([.. context.RequireIntegers(root, "axis")])
+            : AxisSpec.Of(context.RequireInteger(axisElement, "axis"));
+        ImmutableArray<int> keptAxes = root.TryGetProperty("kept_axes", out _) ? context.RequireIntegers(root, "kept_axes") : [];
 
         JsonElement layer = context.Require(root, "layer");
         var options = new BatchNormOptions
@@ -159,6 +177,14 @@ public static class FixtureJsonReader
                 throw context.Fail($"inputs.x has shape {ShapeText.Tuple(x.Shape.AsSpan())} but the case's shape is {ShapeText.Tuple(fixture.Shape.AsSpan())}");
             }
         }
+
+        for (int i = 0; i < fixture.Steps.Length; i++)
+        {
+            if (!fixture.Steps[i].X.Shape.SequenceEqual(fixture.Shape))
+            {
+                throw context.Fail($"steps[{i}].x has shape {ShapeText.Tuple(fixture.Steps[i].X.Shape.AsSpan())} but the case's shape is {ShapeText.Tuple(fixture.Shape.AsSpan())}");
+            }
+        }
     }
 
     private static ImmutableSortedDictionary<string, ExpectedTensor> ReadExpectedOutputs(JsonElement element, Context context, string where)
@@ -169,7 +195,7 @@ public static class FixtureJsonReader
             string name = $"{where}.{output.Name}";
             FixtureDType dtype = context.RequireDType(output.Value, "dtype");
             ImmutableArray<int> shape = context.RequireIntegers(output.Value, "shape");
-            int count = ElementCount(shape);
+            int count = ElementCount(shape, context, $"{name}.shape");
             double[] expected = DecodeData(output.Value, "data", dtype, count, context, name);
             double[] reference = DecodeData(output.Value, "reference", FixtureDType.Float64, count, context, name);
             double[] tolerance = DecodeData(output.Value, "tolerance", FixtureDType.Float64, count, context, name);
@@ -188,7 +214,7 @@ public static class FixtureJsonReader
     {
         FixtureDType dtype = context.RequireDType(element, "dtype");
         ImmutableArray<int> shape = context.RequireIntegers(element, "shape");
-        return new FixtureTensor(dtype, shape, DecodeData(element, "data", dtype, ElementCount(shape), context, name));
+        return new FixtureTensor(dtype, shape, DecodeData(element, "data", dtype, ElementCount(shape, context, $"{name}.shape"), context, name));
     }
 
     private static double[] DecodeData(JsonElement element, string property, FixtureDType dtype, int count, Context context, string name)
@@ -204,6 +230,7 @@ public static class FixtureJsonReader
             throw context.Fail($"{name}.{property} is not valid base64");
         }
 
+        // count <= MaxElements = 2^24 and ItemSize <= 8: the product fits in an int.
         int expectedBytes = count * DTypes.ItemSize(dtype);
         if (bytes.Length != expectedBytes)
         {
@@ -213,7 +240,35 @@ public static class FixtureJsonReader
         return DTypes.Decode(dtype, bytes);
     }
 
-    private static int ElementCount(ImmutableArray<int> shape) => shape.Aggregate(1, (product, d) => checked(product * d));
+    /// <summary>
+    /// The product of the dimensions, refused beyond <see cref="FixtureLimits.MaxElements"/> before anything is
+    /// allocated: a shape such as [1073741824] or [65536, 65536] must not overflow into a small count.
+    /// </summary>
+    private static int ElementCount(ImmutableArray<int> shape, Context context, string name)
+    {
+        if (shape.Any(d => d < 0))
+        {
+            throw context.Fail($"{name} {ShapeText.List(shape.AsSpan())} has a negative dimension: expected dimensions >= 0");
+        }
+
+        if (shape.Contains(0))
+        {
+            return 0;
+        }
+
+        // Each dimension is below 2^31 and the product is checked after every step, so it stays below 2^55.
+        long count = 1;
+        foreach (int dimension in shape)
+        {
+            count *= dimension;
+            if (count > FixtureLimits.MaxElements)
+            {
+                throw context.Fail($"{name} {ShapeText.List(shape.AsSpan())} has more than {FixtureLimits.MaxElements} elements: expected at most {FixtureLimits.MaxElements} (docs/fixtures.md, \"Limits\")");
+            }
+        }
+
+        return (int)count;
+    }
 
     /// <summary>The file and case being read, for one-line messages.</summary>
     private sealed class Context(string path, string? caseId)
@@ -236,15 +291,27 @@ public static class FixtureJsonReader
             string text = RequireString(element, name);
             return DTypes.TryParse(text, out FixtureDType dtype)
                 ? dtype
-                : throw Fail($"dtype '{text}' is unknown: expected float16, bfloat16, float32, float64 or bool");
+                : throw Fail($"dtype {OneLine.Quote(text)} is unknown: expected float16, bfloat16, float32, float64 or bool");
         }
 
+        /// <summary>An array of at most <see cref="FixtureLimits.MaxRank"/> 32-bit integers (a shape or an axis list).</summary>
         public ImmutableArray<int> RequireIntegers(JsonElement element, string name)
         {
             JsonElement value = Require(element, name);
-            return value.ValueKind == JsonValueKind.Array
-                ? [.. value.EnumerateArray().Select(e => e.GetInt32())]
-                : throw Fail($"'{name}' must be an array of integers");
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                throw Fail($"'{name}' must be an array of integers");
+            }
+
+            int length = value.GetArrayLength();
+            return length <= FixtureLimits.MaxRank
+                ? [.. value.EnumerateArray().Select(e => RequireInteger(e, name))]
+                : throw Fail($"'{name}' has {length} entries: expected at most {FixtureLimits.MaxRank} (the largest rank, docs/fixtures.md, \"Limits\")");
         }
+
+        public int RequireInteger(JsonElement value, string name) =>
+            value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int integer)
+                ? integer
+                : throw Fail($"'{name}' holds {OneLine.Quote(value.GetRawText())}: expected 32-bit integers");
     }
 }

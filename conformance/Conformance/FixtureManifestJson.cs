@@ -77,6 +77,10 @@ public static class FixtureManifestJson
     /// <summary>Reads a manifest already validated against its schema.</summary>
     /// <param name="root">The parsed manifest.</param>
     /// <returns>The manifest.</returns>
+    /// <exception cref="FixtureFormatException">
+    /// A value the schema allows but a manifest cannot hold: an integer beyond 32 bits, a shape of rank beyond
+    /// <see cref="FixtureLimits.MaxRank"/>, a <c>rank</c> that disagrees with the shape.
+    /// </exception>
     public static FixtureManifest Read(JsonElement root)
     {
         var generator = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
@@ -93,26 +97,61 @@ public static class FixtureManifestJson
             cases);
     }
 
+    /// <summary>Parses manifest bytes, validates them against the built-in schema and reads them.</summary>
+    /// <param name="bytes">manifest.json's bytes.</param>
+    /// <returns>The manifest and the <c>case_count</c> it declares.</returns>
+    /// <exception cref="FixtureFormatException">The bytes are not a valid manifest.</exception>
+    internal static (FixtureManifest Manifest, long DeclaredCaseCount) Parse(ReadOnlyMemory<byte> bytes)
+    {
+        using JsonDocument document = FixtureJsonReader.Parse(bytes, FixtureFormat.ManifestFileName, null);
+        BuiltInSchemas.Validate("manifest.schema.json", document.RootElement, FixtureFormat.ManifestFileName, null);
+        JsonElement caseCount = document.RootElement.GetProperty("case_count");
+        return caseCount.TryGetInt64(out long count)
+            ? (Read(document.RootElement), count)
+            : throw new FixtureFormatException(FixtureFormat.ManifestFileName, null, $"'case_count' holds {OneLine.Quote(caseCount.GetRawText())}: expected the number of entries");
+    }
+
     private static ManifestEntry ReadEntry(JsonElement entry)
     {
+        string id = entry.GetProperty("id").GetString()!;
         JsonElement axis = entry.GetProperty("axis");
         JsonElement kept = entry.GetProperty("kept_axes");
         if (!DTypes.TryParse(entry.GetProperty("dtype").GetString(), out FixtureDType dtype))
         {
-            throw new FormatException($"unknown dtype in manifest entry {entry.GetProperty("id")}");
+            throw new FixtureFormatException(FixtureFormat.ManifestFileName, id, "the dtype is unknown: expected float16, bfloat16, float32 or float64");
+        }
+
+        ImmutableArray<int> shape = Integers(entry, "shape", id);
+        int rank = Integer(entry.GetProperty("rank"), "rank", id);
+        if (rank != shape.Length)
+        {
+            throw new FixtureFormatException(FixtureFormat.ManifestFileName, id, $"rank {rank} disagrees with the shape's {shape.Length} dimensions");
         }
 
         return new ManifestEntry(
-            entry.GetProperty("id").GetString()!,
+            id,
             entry.GetProperty("path").GetString()!,
             entry.GetProperty("sha256").GetString()!,
             Enum.Parse<FixtureKind>(entry.GetProperty("kind").GetString()!, ignoreCase: true),
             entry.GetProperty("mode").GetString()!,
             dtype,
-            [.. entry.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32())],
-            axis.ValueKind == JsonValueKind.Array ? AxisSpec.List([.. axis.EnumerateArray().Select(e => e.GetInt32())]) : AxisSpec.Of(axis.GetInt32()),
-            kept.ValueKind == JsonValueKind.Null ? null : [.. kept.EnumerateArray().Select(e => e.GetInt32())],
+            shape,
+            axis.ValueKind == JsonValueKind.Array ? AxisSpec.List([.. Integers(entry, "axis", id)]) : AxisSpec.Of(Integer(axis, "axis", id)),
+            kept.ValueKind == JsonValueKind.Null ? null : Integers(entry, "kept_axes", id),
             [.. entry.GetProperty("capabilities").EnumerateArray().Select(e => e.GetString()!)],
             entry.TryGetProperty("error", out JsonElement error) ? error.GetString() : null);
     }
+
+    private static ImmutableArray<int> Integers(JsonElement entry, string field, string id)
+    {
+        JsonElement array = entry.GetProperty(field);
+        return array.GetArrayLength() <= FixtureLimits.MaxRank
+            ? [.. array.EnumerateArray().Select(e => Integer(e, field, id))]
+            : throw new FixtureFormatException(FixtureFormat.ManifestFileName, id, $"'{field}' has {array.GetArrayLength()} entries: expected at most {FixtureLimits.MaxRank} (the largest rank)");
+    }
+
+    private static int Integer(JsonElement element, string field, string id) =>
+        element.TryGetInt32(out int value)
+            ? value
+            : throw new FixtureFormatException(FixtureFormat.ManifestFileName, id, $"'{field}' holds {OneLine.Quote(element.GetRawText())}: expected 32-bit integers");
 }

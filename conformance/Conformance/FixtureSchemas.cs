@@ -2,8 +2,9 @@ namespace BatchNormAxis.Conformance;
 
 /// <summary>
 /// The JSON Schemas (2020-12) of the fixture files, one per case kind plus the manifest. They are built here from
-/// shared pieces, written into <c>fixtures/schema/</c> by the generator, and used by <see cref="FixtureSet"/> to
-/// validate every file before reading it.
+/// shared pieces, written into <c>fixtures/schema/</c> by the generator (<see cref="FileBytes"/>) for other tools to
+/// use, and compiled into <see cref="FixtureSet"/>, which validates every file with them before reading it and never
+/// with the folder's own copies.
 /// </summary>
 public static class FixtureSchemas
 {
@@ -98,6 +99,23 @@ public static class FixtureSchemas
             """, "\"error\"")),
         ("manifest.schema.json", ManifestSchema()),
     ];
+
+    /// <summary>The exact bytes of a schema file as the generator writes it into <c>schema/</c>: UTF-8, LF line ends, a final newline.</summary>
+    /// <param name="fileName">A file name from <see cref="All"/>.</param>
+    /// <returns>The bytes.</returns>
+    /// <exception cref="ArgumentException">No schema has that name.</exception>
+    public static byte[] FileBytes(string fileName)
+    {
+        foreach ((string name, string text) in All)
+        {
+            if (name == fileName)
+            {
+                return System.Text.Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\n") + "\n");
+            }
+        }
+
+        throw new ArgumentException($"no built-in schema is named '{fileName}'", nameof(fileName));
+    }
 
     /// <summary>The schema file that validates a case of the given kind.</summary>
     /// <param name="kind">The kind.</param>

@@ -1,28 +1,32 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Json.Schema;
 
 namespace BatchNormAxis.Conformance;
 
 /// <summary>
-/// A fixture directory, verified: the manifest against its schema, every case file against its SHA-256 in the
-/// manifest and its kind's schema, and every case for internal consistency. Nothing is trusted before it is checked.
+/// A fixture folder, checked before anything in it is trusted: the manifest and every case file against the schemas
+/// built into this tool (never the folder's own), every case file against its SHA-256 in the manifest and for
+/// internal consistency, every path confined to the folder and naming a regular file within
+/// <see cref="FixtureLimits"/>, <c>case_count</c> against the entries. <see cref="Provenance"/> says whether the
+/// manifest is an official suite's; <see cref="DifferencesFromOfficial"/> names what a modified folder changed.
 /// </summary>
 public sealed class FixtureSet
 {
     private readonly ImmutableDictionary<string, ManifestEntry> _entries;
     private readonly string _directory;
+    private readonly long _declaredCaseCount;
 
-    private FixtureSet(string directory, FixtureManifest manifest, FixtureProvenance provenance)
+    private FixtureSet(string directory, FixtureManifest manifest, long declaredCaseCount, FixtureProvenance provenance)
     {
         _directory = directory;
+        _declaredCaseCount = declaredCaseCount;
         Manifest = manifest;
         Provenance = provenance;
         _entries = manifest.Cases.ToImmutableDictionary(e => e.Id, StringComparer.Ordinal);
     }
 
-    /// <summary>The verified manifest.</summary>
+    /// <summary>The manifest, valid against the built-in manifest schema.</summary>
     public FixtureManifest Manifest { get; }
 
     /// <summary>The manifest's hash, and whether it is an official suite this tool ships.</summary>
@@ -31,43 +35,47 @@ public sealed class FixtureSet
     /// <summary>The fixture directory.</summary>
     public string Directory => _directory;
 
-    /// <summary>Opens a fixture directory and verifies its manifest (not yet the cases; see <see cref="ReadCase"/> and <see cref="VerifyAll"/>).</summary>
-    /// <param name="directory">The fixture directory, holding <c>manifest.json</c> and <c>schema/</c>.</param>
+    /// <summary>
+    /// Opens a fixture directory and checks its manifest (not yet the cases; see <see cref="VerifyAll"/>, which a
+    /// run calls before its first case, and <see cref="ReadCase"/>).
+    /// </summary>
+    /// <param name="directory">The fixture directory, holding <c>manifest.json</c>.</param>
     /// <returns>The set.</returns>
-    /// <exception cref="FixtureFormatException">The manifest is missing, invalid, or lists a case twice.</exception>
+    /// <exception cref="FixtureFormatException">
+    /// The manifest is missing, not a regular file (a symbolic link, a FIFO, a device), larger than
+    /// <see cref="FixtureLimits.MaxManifestBytes"/>, not valid JSON, against the built-in manifest schema, or lists a
+    /// case twice. Nothing else is thrown, and nothing blocks.
+    /// </exception>
     public static FixtureSet Open(string directory)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        string manifestPath = Path.Combine(directory, FixtureFormat.ManifestFileName);
-        if (!File.Exists(manifestPath))
-        {
-            throw new FixtureFormatException(manifestPath, null, "not found: expected a fixture directory holding manifest.json (see fixtures/README.md)");
-        }
-
-        byte[] manifestBytes = File.ReadAllBytes(manifestPath);
-        using JsonDocument document = ParseJson(manifestBytes, FixtureFormat.ManifestFileName, null);
-        Validate(LoadSchema(directory, "manifest.schema.json"), document.RootElement, FixtureFormat.ManifestFileName, null);
-        FixtureManifest manifest = FixtureManifestJson.Read(document.RootElement);
+        byte[] manifestBytes = ConfinedFiles.Read(
+            directory,
+            FixtureFormat.ManifestFileName,
+            FixtureLimits.MaxManifestBytes,
+            null,
+            "not found: expected a fixture directory holding manifest.json (see fixtures/README.md)");
+        (FixtureManifest manifest, long declaredCaseCount) = FixtureManifestJson.Parse(manifestBytes);
         string? duplicate = manifest.Cases.GroupBy(e => e.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
         if (duplicate is not null)
         {
             throw new FixtureFormatException(FixtureFormat.ManifestFileName, duplicate, "the id is listed more than once: expected unique ids");
         }
 
-        return new FixtureSet(directory, manifest, OfficialSuites.Identify(manifestBytes));
+        return new FixtureSet(directory, manifest, declaredCaseCount, OfficialSuites.Identify(manifestBytes));
     }
 
-    /// <summary>Reads one case, checking its hash, schema and consistency with its manifest entry.</summary>
+    /// <summary>Reads one case, checking its path, file type, size, hash, schema and consistency with its manifest entry.</summary>
     /// <param name="id">The case id.</param>
     /// <returns>The case.</returns>
-    /// <exception cref="FixtureFormatException">The file is missing, altered, or invalid.</exception>
+    /// <exception cref="FixtureFormatException">The file is missing, outside the folder, not a regular file, too large, altered, or invalid.</exception>
     /// <exception cref="KeyNotFoundException">No case has that id.</exception>
     public FixtureCase ReadCase(string id) => ReadCaseWithBytes(id).Case;
 
     /// <summary>Reads one case like <see cref="ReadCase"/>, also returning the verified bytes of its file.</summary>
     /// <param name="id">The case id.</param>
     /// <returns>The case and its file's bytes.</returns>
-    /// <exception cref="FixtureFormatException">The file is missing, altered, or invalid.</exception>
+    /// <exception cref="FixtureFormatException">The file is missing, outside the folder, not a regular file, too large, altered, or invalid.</exception>
     /// <exception cref="KeyNotFoundException">No case has that id.</exception>
     public (FixtureCase Case, byte[] Bytes) ReadCaseWithBytes(string id)
     {
@@ -76,22 +84,16 @@ public sealed class FixtureSet
             throw new KeyNotFoundException($"no case '{id}' in {Path.Combine(_directory, FixtureFormat.ManifestFileName)}");
         }
 
-        string fullPath = Path.Combine(_directory, entry.Path);
-        if (!File.Exists(fullPath))
-        {
-            throw new FixtureFormatException(entry.Path, id, "listed in the manifest but not found");
-        }
-
-        byte[] bytes = File.ReadAllBytes(fullPath);
+        byte[] bytes = ConfinedFiles.Read(_directory, entry.Path, FixtureLimits.MaxCaseFileBytes, id, "listed in the manifest but not found");
         string actualHash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (actualHash != entry.Sha256)
         {
             throw new FixtureFormatException(entry.Path, id, $"SHA-256 is {actualHash} but the manifest says {entry.Sha256}: the file was changed, truncated or corrupted after generation");
         }
 
-        using (JsonDocument document = ParseJson(bytes, entry.Path, id))
+        using (JsonDocument document = FixtureJsonReader.Parse(bytes, entry.Path, id))
         {
-            Validate(LoadSchema(_directory, FixtureSchemas.FileNameFor(entry.Kind)), document.RootElement, entry.Path, id);
+            BuiltInSchemas.Validate(FixtureSchemas.FileNameFor(entry.Kind), document.RootElement, entry.Path, id);
         }
 
         FixtureCase fixture = FixtureJsonReader.Read(bytes, entry.Path);
@@ -103,12 +105,23 @@ public sealed class FixtureSet
         return (fixture, bytes);
     }
 
-    /// <summary>Checks every case; returns every problem found, one line each (empty when all is well).</summary>
+    /// <summary>
+    /// Checks the whole folder: <c>case_count</c> against the entries, every case as <see cref="ReadCase"/> does, and
+    /// that <c>cases/</c> holds nothing the manifest does not list. Returns every problem found, one line each (empty
+    /// when the folder is intact). Never throws and never blocks, whatever the folder holds; a run calls it before its
+    /// first case and refuses to start on any problem. Whether the suite is the official one is a separate question:
+    /// see <see cref="Provenance"/> and <see cref="DifferencesFromOfficial"/>.
+    /// </summary>
     /// <param name="progress">Called after each case with the number checked so far.</param>
     /// <returns>The problems.</returns>
     public IReadOnlyList<FixtureFormatException> VerifyAll(Action<int>? progress = null)
     {
         var problems = new List<FixtureFormatException>();
+        if (_declaredCaseCount != Manifest.Cases.Length)
+        {
+            problems.Add(new FixtureFormatException(FixtureFormat.ManifestFileName, null, $"case_count is {_declaredCaseCount} but {Manifest.Cases.Length} cases are listed: expected the number of entries (a case was added or removed by hand)"));
+        }
+
         int checkedCount = 0;
         foreach (ManifestEntry entry in Manifest.Cases)
         {
@@ -124,71 +137,33 @@ public sealed class FixtureSet
             progress?.Invoke(++checkedCount);
         }
 
-        // A case file nobody lists is either stale or slipped in by hand: both deserve a line.
-        string casesDirectory = Path.Combine(_directory, "cases");
-        if (System.IO.Directory.Exists(casesDirectory))
-        {
-            var listed = Manifest.Cases.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
-            foreach (string file in System.IO.Directory.EnumerateFiles(casesDirectory, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                string relative = Path.GetRelativePath(_directory, file).Replace('\\', '/');
-                if (!listed.Contains(relative))
-                {
-                    problems.Add(new FixtureFormatException(relative, null, "not listed in the manifest: expected every case file to be listed"));
-                }
-            }
-        }
-
+        problems.AddRange(new UnlistedFiles(_directory, Manifest.Cases.Select(e => e.Path)).Find());
         return problems;
     }
 
-    private static JsonDocument ParseJson(byte[] bytes, string path, string? id)
+    /// <summary>
+    /// What makes this folder differ from the official suite: when the manifest is not an official one, every field
+    /// and case that differs from the official manifest of the same suite_version (else the newest) embedded in this
+    /// tool; and any <c>schema/</c> file unlike the built-in schema (which is used regardless). Empty for an
+    /// unmodified official suite. Never throws.
+    /// </summary>
+    /// <returns>The differences, one line each.</returns>
+    public IReadOnlyList<FixtureDifference> DifferencesFromOfficial()
     {
-        try
+        var differences = new List<FixtureDifference>();
+        if (!Provenance.IsOfficial)
         {
-            return JsonDocument.Parse(bytes);
-        }
-        catch (JsonException exception)
-        {
-            throw new FixtureFormatException(path, id, $"not valid JSON ({exception.Message})");
-        }
-    }
-
-    private static JsonSchema LoadSchema(string directory, string fileName)
-    {
-        string path = Path.Combine(directory, FixtureFormat.SchemaFolder, fileName);
-        if (!File.Exists(path))
-        {
-            throw new FixtureFormatException($"{FixtureFormat.SchemaFolder}/{fileName}", null, "schema not found: expected the fixture directory's schema/ folder");
-        }
-
-        return s_schemas.GetOrAdd(path, p =>
-        {
-            try
+            if (OfficialSuites.ReferenceFor(Manifest.SuiteVersion) is { } official)
             {
-                return JsonSchema.FromText(File.ReadAllText(p), new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+                differences.AddRange(SuiteComparison.CompareManifests(Manifest, _declaredCaseCount, official));
             }
-            catch (Exception exception) when (exception is JsonException or JsonSchemaException)
+            else
             {
-                throw new FixtureFormatException($"{FixtureFormat.SchemaFolder}/{fileName}", null, $"not a valid JSON Schema ({exception.Message})");
+                differences.Add(new FixtureDifference(FixtureFormat.ManifestFileName, null, "the SHA-256 matches no official suite, and this tool carries no official manifest to compare with"));
             }
-        });
-    }
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonSchema> s_schemas = new();
-
-    private static void Validate(JsonSchema schema, JsonElement instance, string path, string? id)
-    {
-        EvaluationResults results = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
-        if (results.IsValid)
-        {
-            return;
         }
 
-        (string location, string message) = (results.Details ?? [])
-            .Where(d => d.Errors is { Count: > 0 })
-            .Select(d => (d.InstanceLocation.ToString(), d.Errors!.First().Value))
-            .FirstOrDefault(("", "does not match its schema"));
-        throw new FixtureFormatException(path, id, $"schema violation at '{(location.Length == 0 ? "/" : location)}': {message}");
+        differences.AddRange(SuiteComparison.CompareSchemaFiles(_directory));
+        return differences;
     }
 }

@@ -14,9 +14,9 @@ internal static class FixtureWriter
     public static SortedDictionary<string, byte[]> GenerateAll(PythonOracle oracle, IReadOnlyList<CaseSpec> specs, TextWriter progress)
     {
         var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach ((string fileName, string text) in FixtureSchemas.All)
+        foreach ((string fileName, _) in FixtureSchemas.All)
         {
-            files[$"{FixtureFormat.SchemaFolder}/{fileName}"] = System.Text.Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\n") + "\n");
+            files[$"{FixtureFormat.SchemaFolder}/{fileName}"] = FixtureSchemas.FileBytes(fileName);
         }
 
         var builder = new CaseBuilder(oracle);
