@@ -1,3 +1,4 @@
+using BatchNormAxis.Conformance;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -70,10 +71,10 @@ internal sealed class ReportDestination
             }
 
             // Once more right before the rename: a link or device that appeared meanwhile is not replaced.
-            FileKind kind = FileKinds.Of(File);
-            if (kind is not (FileKind.Missing or FileKind.RegularFile))
+            FileNodeType kind = FileNodes.TypeOf(File);
+            if (kind is not (FileNodeType.Missing or FileNodeType.RegularFile))
             {
-                throw new IOException($"{CommandLineValues.Quoted(File)} became {FileKinds.Describe(kind)} while the report was written; it was not replaced");
+                throw new IOException($"{CommandLineValues.Quoted(File)} became {FileNodes.Describe(kind)} while the report was written; it was not replaced");
             }
 
             System.IO.File.Move(temporary, File, overwrite: true);
@@ -108,9 +109,9 @@ internal sealed class ReportDestination
             return (null, $"is not a usable path ({exception.Message}): {Example}");
         }
 
-        FileKind kind = FileKinds.Of(full);
+        FileNodeType kind = FileNodes.TypeOf(full);
         string which = "is";
-        if (kind == FileKind.SymbolicLink)
+        if (kind == FileNodeType.SymbolicLink)
         {
             if (!followSymlinks)
             {
@@ -126,15 +127,15 @@ internal sealed class ReportDestination
                 return (null, $"is a symbolic link that cannot be followed ({exception.Message})");
             }
 
-            kind = FileKinds.Of(full);
+            kind = FileNodes.TypeOf(full);
             which = $"leads to {CommandLineValues.Quoted(full)}, which is";
         }
 
         return kind switch
         {
-            FileKind.Missing or FileKind.RegularFile => FolderProblem(full) is { } problem ? (null, problem) : (full, null),
-            FileKind.Folder => (null, $"{which} a folder: {Example}"),
-            _ => (null, $"{which} {FileKinds.Describe(kind)}, not a regular file: a report never replaces or writes into one (leave the option out to write no report)"),
+            FileNodeType.Missing or FileNodeType.RegularFile => FolderProblem(full) is { } problem ? (null, problem) : (full, null),
+            FileNodeType.Directory => (null, $"{which} a folder: {Example}"),
+            _ => (null, $"{which} {FileNodes.Describe(kind)}, not a regular file: a report never replaces or writes into one (leave the option out to write no report)"),
         };
     }
 

@@ -128,17 +128,8 @@ internal static class ConfinedFiles
     /// <param name="type">The type.</param>
     /// <param name="fullPath">The node, to read a link's target.</param>
     /// <returns>E.g. "a FIFO (named pipe)" or "a symbolic link to '/etc/passwd'".</returns>
-    public static string Describe(FileNodeType type, string fullPath) => type switch
-    {
-        FileNodeType.SymbolicLink => $"a symbolic link to {OneLine.Quote(LinkTarget(fullPath))}",
-        FileNodeType.Fifo => "a FIFO (named pipe)",
-        FileNodeType.CharacterDevice => "a character device",
-        FileNodeType.BlockDevice => "a block device",
-        FileNodeType.Socket => "a socket",
-        FileNodeType.Directory => "a folder",
-        FileNodeType.RegularFile => "a regular file",
-        _ => "missing",
-    };
+    public static string Describe(FileNodeType type, string fullPath) =>
+        type == FileNodeType.SymbolicLink ? $"a symbolic link to {OneLine.Quote(LinkTarget(fullPath))}" : FileNodes.Describe(type);
 
     /// <summary>Probes a node, turning an error into a one-line problem about <paramref name="relativePath"/>.</summary>
     /// <param name="fullPath">The node.</param>

@@ -1,7 +1,7 @@
 namespace BatchNormAxis.Conformance;
 
 /// <summary>What a path names, as <c>lstat</c> sees it: the entry itself, never what a symbolic link points to.</summary>
-internal enum FileNodeType
+public enum FileNodeType
 {
     /// <summary>Nothing by that name (or a parent is not a folder).</summary>
     Missing,

@@ -11,7 +11,7 @@ namespace BatchNormAxis.Conformance;
 /// architecture. Elsewhere (Windows has no FIFOs or device nodes in folders) the BCL's attributes are used, which
 /// tell symbolic links, folders and files apart.
 /// </summary>
-internal static partial class FileNodes
+public static partial class FileNodes
 {
     private const int AtCurrentDirectory = -100;
     private const int AtSymlinkNoFollow = 0x100;
@@ -43,6 +43,36 @@ internal static partial class FileNodes
 
         return ProbeWithAttributes(path);
     }
+
+    /// <summary>What <paramref name="path"/> is, for a caller that has no use for the size; a path that cannot be examined reads as missing.</summary>
+    /// <param name="path">The path.</param>
+    /// <returns>Its type; a final symbolic link is reported, not followed.</returns>
+    public static FileNodeType TypeOf(string path)
+    {
+        try
+        {
+            return Probe(path).Type;
+        }
+        catch (IOException)
+        {
+            return FileNodeType.Missing;
+        }
+    }
+
+    /// <summary>A name for messages, such as "a FIFO (named pipe)".</summary>
+    /// <param name="type">The type.</param>
+    /// <returns>The name, with its article.</returns>
+    public static string Describe(FileNodeType type) => type switch
+    {
+        FileNodeType.Missing => "missing",
+        FileNodeType.RegularFile => "a regular file",
+        FileNodeType.Directory => "a folder",
+        FileNodeType.SymbolicLink => "a symbolic link",
+        FileNodeType.Fifo => "a FIFO (named pipe)",
+        FileNodeType.CharacterDevice => "a character device",
+        FileNodeType.BlockDevice => "a block device",
+        _ => "a socket",
+    };
 
     private static (FileNodeType Type, long Size) ProbeWithStatx(string path)
     {
