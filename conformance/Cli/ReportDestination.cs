@@ -1,6 +1,6 @@
-using BatchNormAxis.Conformance;
 using System.Security.Cryptography;
 using System.Text;
+using BatchNormAxis.Conformance;
 
 namespace BatchNormAxis.Cli;
 
