@@ -58,7 +58,7 @@ public sealed class ReportDestinationTests : IDisposable
         CliResult result = RunMarkingStart(Path.Combine(_directory, "started"), "--json", fifo);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal($"bnaxis: --json '{fifo}' is a named pipe (FIFO), not a regular file: a report never replaces or writes into one (leave the option out to write no report)\n", result.Error);
+        Assert.Equal($"bnaxis: --json '{fifo}' is a FIFO (named pipe), not a regular file: a report never replaces or writes into one (leave the option out to write no report)\n", result.Error);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
     }
 
