@@ -110,10 +110,26 @@ public sealed class HarnessProcess : IDisposable
         }
 
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        start.ArgumentList.Add(Wrapped(command));
         Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start '{command}'");
         return new HarnessProcess(process, ownGroup, maxLineBytes) { Command = command };
     }
+
+    /// <summary>
+    /// The script <c>sh -c</c> runs: the command, with the shell itself holding neither stdin nor stdout while it
+    /// waits. A shell that kept its copy of the stdout pipe would hide a harness that closes its stdout (no end of
+    /// output would come while the shell lives); dash does not exec the last command, so the copy must be dropped
+    /// by hand. An asynchronous command's stdin would be /dev/null, hence the explicit <c>0&lt;&amp;4</c>. The
+    /// command stays on lines of its own, so a trailing comment cannot swallow the wrapper.
+    /// </summary>
+    private static string Wrapped(string command) => $$"""
+        exec 3>&1 4<&0 1>/dev/null 0</dev/null
+        {
+        {{command}}
+        } 1>&3 0<&4 3>&- 4<&- &
+        exec 3>&- 4<&-
+        wait $!
+        """;
 
     /// <summary>Waits a little for the process to exit, so its exit code can be reported.</summary>
     /// <param name="timeout">How long to wait.</param>

@@ -193,7 +193,7 @@ public sealed class HarnessDriver : ICaseDriver
                 ReceivedLine? line = left > TimeSpan.Zero ? process.ReadLine(left, _abort.Token) : throw new TimeoutException();
                 if (line is not { } received)
                 {
-                    return Failed(CaseVerdict.Crashed, process.HasExited
+                    return Failed(CaseVerdict.Crashed, ExitedSoon(process)
                         ? $"the harness exited while running the case{ExitNote(process)}"
                         : $"the harness closed its stdout while running the case{ExitNote(process)}");
                 }
@@ -285,7 +285,7 @@ public sealed class HarnessDriver : ICaseDriver
 
             if (process.ReadLine(limits.StartupTimeout, abort) is not { } reply)
             {
-                throw new HarnessUnusableException(process.HasExited
+                throw new HarnessUnusableException(ExitedSoon(process)
                     ? $"'{command}' exited before answering start{ExitNote(process, always: true)}"
                     : $"'{command}' closed its stdout before answering start{ExitNote(process)}");
             }
@@ -383,6 +383,9 @@ public sealed class HarnessDriver : ICaseDriver
         $"a line of {line.Length.ToString(CultureInfo.InvariantCulture)} bytes, longer than the limit of {limits.MaxLineBytes.ToString(CultureInfo.InvariantCulture)} bytes";
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
+
+    /// <summary>Whether the harness exited with its stdout (the end of output may be seen a moment before the exit).</summary>
+    private static bool ExitedSoon(HarnessProcess process) => process.WaitForExit(TimeSpan.FromMilliseconds(500));
 
     private static string ExitNote(HarnessProcess process, bool always = false)
     {
