@@ -13,7 +13,7 @@ using BatchNormAxis.Conformance.Protocol;
 //   FAKE_SIZE_BYTES      the size of huge-line's line and huge-traceback's traceback (default 200 MB, 4 MB)
 // scripted <file>: each line of the file is printed verbatim as the answer to the next message (start, then each
 // run), with {seq} replaced by the run's seq; a line {correct} is the right answer, and so is every answer after
-// the script's end.
+// the script's end and every answer of a harness restarted in the same run.
 if (args.Length is not (1 or 2))
 {
     Console.Error.WriteLine("usage: FakeHarness <mode> [script]");
@@ -21,7 +21,13 @@ if (args.Length is not (1 or 2))
 }
 
 string mode = args[0];
-Queue<string> script = mode == "scripted" && args.Length == 2 ? new(File.ReadAllLines(args[1])) : [];
+// The script plays once per run: a harness restarted after a fault answers correctly (<script>.played marks it).
+Queue<string> script = mode == "scripted" && args.Length == 2 && !File.Exists(args[1] + ".played") ? new(File.ReadAllLines(args[1])) : [];
+if (mode == "scripted" && args.Length == 2)
+{
+    File.WriteAllText(args[1] + ".played", "");
+}
+
 if (Environment.GetEnvironmentVariable("FAKE_GROUP_FILE") is { Length: > 0 } groupFile)
 {
     // Field 5 of /proc/self/stat, after the parenthesised command name.
@@ -112,9 +118,20 @@ while (stdin.ReadLine() is { } line)
             Thread.Sleep(Timeout.Infinite);
             break;
         case "close-stdout":
-            // Closes file descriptor 1 itself while staying alive: the runner sees end of output, not a timeout.
-            stdout.Flush();
-            new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: true).Dispose();
+            {
+                // Closes its stdout while staying alive: the runner sees end of output, not a timeout. The runtime
+                // holds duplicates of descriptor 1, so every descriptor of the same pipe goes.
+                stdout.Flush();
+                string pipe = new FileInfo("/proc/self/fd/1").LinkTarget!;
+                foreach (string fd in Directory.GetFiles("/proc/self/fd"))
+                {
+                    if (new FileInfo(fd).LinkTarget == pipe)
+                    {
+                        new Microsoft.Win32.SafeHandles.SafeFileHandle(int.Parse(Path.GetFileName(fd), System.Globalization.CultureInfo.InvariantCulture), ownsHandle: true).Dispose();
+                    }
+                }
+            }
+
             Thread.Sleep(Timeout.Infinite);
             break;
         case "reply-twice":
