@@ -35,6 +35,20 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public void Serve_AnswersABadLineWithAnErrorReplyAsTheSchemaSays()
+    {
+        using var output = new StringWriter();
+
+        new Conformance.Protocol.ProtocolServer(ScalarBatchNorm.Instance).Serve(new MemoryStream("{\"cmd\":1}\nnot json\n"u8.ToArray()), output);
+
+        string[] lines = output.ToString().TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length);
+        JsonSchema errorReply = Load(new SchemaRegistry(), "error-reply.schema.json");
+        AssertValid(errorReply, lines[0]);
+        AssertValid(errorReply, lines[1]);
+    }
+
+    [Fact]
     public void RunMessage_NeverCarriesExpectations()
     {
         string caseFile = File.ReadAllText(Path.Combine(FakeHarnesses.Fixtures(), "cases", "sequence", "sequence.r3.k1.momentum0.99.f32.json"));
