@@ -26,15 +26,15 @@ public class BoundedLineReaderTests
     [Fact]
     public void LineOf200MB_IsReportedTooLongWithoutBeingHeld()
     {
-        const long hugeLength = 200_000_000;
-        var reader = new BoundedLineReader(new HugeLineStream(hugeLength, "{\"seq\":2}\n"), 1 << 20);
+        const long HugeLength = 200_000_000;
+        var reader = new BoundedLineReader(new HugeLineStream(HugeLength, "{\"seq\":2}\n"), 1 << 20);
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
 
         ReceivedLine huge = reader.ReadLine()!.Value;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
 
         Assert.True(huge.TooLong);
-        Assert.Equal(hugeLength, huge.Length);
+        Assert.Equal(HugeLength, huge.Length);
         Assert.True(allocated < 8_000_000, $"reading a 200 MB line allocated {allocated} bytes");
         Assert.Equal("{\"seq\":2}", Encoding.UTF8.GetString(reader.ReadLine()!.Value.Bytes!));
     }
