@@ -21,7 +21,7 @@ public class HarnessDriverTests
             using var harness = new ShellHarness(ShellHarness.Scripted, start, CorrectReplyTemplate());
             try
             {
-                HarnessDriver.Start(harness.Command, s_limits).Dispose();
+                HarnessDriver.Start(harness.Command, s_limits, TestContext.Current.CancellationToken).Dispose();
             }
             catch (HarnessUnusableException unusable)
             {
@@ -38,7 +38,7 @@ public class HarnessDriverTests
         {
             using var harness = new ShellHarness(ShellHarness.Scripted, reply: reply);
             DriverAnswer answer;
-            using (HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits))
+            using (HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits, TestContext.Current.CancellationToken))
             {
                 answer = driver.Run(s_case.Fixture, s_case.Bytes);
             }
@@ -65,7 +65,7 @@ public class HarnessDriverTests
               sed "s/{seq}/$seq/g" "$DIR/reply"
             done
             """, reply: """{"seq":{seq},"skipped":{"message":"not today"}}""");
-        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits);
+        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits, TestContext.Current.CancellationToken);
 
         DriverAnswer first = driver.Run(s_case.Fixture, s_case.Bytes);
         DriverAnswer second = driver.Run(s_other.Fixture, s_other.Bytes);
@@ -88,7 +88,7 @@ public class HarnessDriverTests
             """);
         var clock = Stopwatch.StartNew();
         DriverAnswer answer;
-        using (HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(30) }))
+        using (HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(30) }, TestContext.Current.CancellationToken))
         {
             answer = driver.Run(s_case.Fixture, s_case.Bytes);
             harness.AssertGroupGone();
@@ -108,7 +108,7 @@ public class HarnessDriverTests
             cat "$DIR/start"
             while read -r line; do sleep 1000; done
             """);
-        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(1) });
+        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(1) }, TestContext.Current.CancellationToken);
 
         DriverAnswer answer = driver.Run(s_case.Fixture, s_case.Bytes);
 
@@ -127,7 +127,7 @@ public class HarnessDriverTests
             sleep 1000
             """);
         var clock = Stopwatch.StartNew();
-        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(30) });
+        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(30) }, TestContext.Current.CancellationToken);
 
         DriverAnswer answer = driver.Run(s_case.Fixture, s_case.Bytes);
 
@@ -148,7 +148,7 @@ public class HarnessDriverTests
             echo
             sleep 1000
             """);
-        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { MaxLineBytes = 1 << 20 });
+        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { MaxLineBytes = 1 << 20 }, TestContext.Current.CancellationToken);
 
         DriverAnswer answer = driver.Run(s_case.Fixture, s_case.Bytes);
 
@@ -165,7 +165,7 @@ public class HarnessDriverTests
             cat "$DIR/start"
             while read -r line; do sleep 1000; done
             """);
-        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(120) });
+        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits with { CaseTimeout = TimeSpan.FromSeconds(120) }, TestContext.Current.CancellationToken);
         var clock = Stopwatch.StartNew();
         using var aborter = new Timer(_ => driver.Abort(), null, TimeSpan.FromMilliseconds(300), Timeout.InfiniteTimeSpan);
 
@@ -175,6 +175,24 @@ public class HarnessDriverTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
         Assert.Equal(new DriverAnswer(null, CaseVerdict.NotRun, "not run: the run was interrupted"), answer);
         Assert.Equal(new DriverAnswer(null, CaseVerdict.NotRun, "not run: the run was interrupted"), later);
+        harness.AssertGroupGone();
+    }
+
+    [Fact]
+    public void CancelledStart_EndsTheHandshakeAndLeavesNoProcess()
+    {
+        using var harness = new ShellHarness("""
+            sleep 1000 &
+            read -r line
+            sleep 1000
+            """);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        abort.CancelAfter(TimeSpan.FromMilliseconds(500));
+        var clock = Stopwatch.StartNew();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => HarnessDriver.Start(harness.Command, s_limits with { StartupTimeout = TimeSpan.FromSeconds(120) }, abort.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
         harness.AssertGroupGone();
     }
 
@@ -189,7 +207,7 @@ public class HarnessDriverTests
             while read -r line; do :; done
             """);
 
-        HarnessDriver.Start(harness.Command, s_limits).Dispose();
+        HarnessDriver.Start(harness.Command, s_limits, TestContext.Current.CancellationToken).Dispose();
 
         harness.AssertGroupGone();
     }

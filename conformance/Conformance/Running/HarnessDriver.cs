@@ -93,11 +93,20 @@ public sealed class HarnessDriver : ICaseDriver
     /// <param name="limits">Timeouts, restart bounds and the longest line.</param>
     /// <returns>The driver.</returns>
     /// <exception cref="HarnessUnusableException">The harness does not start or answers <c>start</c> wrongly.</exception>
-    public static HarnessDriver Start(string command, HarnessLimits limits)
+    public static HarnessDriver Start(string command, HarnessLimits limits) => Start(command, limits, CancellationToken.None);
+
+    /// <summary>Starts the harness and performs the start handshake, unless cancelled (e.g. by SIGINT) meanwhile.</summary>
+    /// <param name="command">The shell command that runs the harness.</param>
+    /// <param name="limits">Timeouts, restart bounds and the longest line.</param>
+    /// <param name="abort">Cancelling it ends the handshake at once; the harness's process group is killed.</param>
+    /// <returns>The driver.</returns>
+    /// <exception cref="HarnessUnusableException">The harness does not start or answers <c>start</c> wrongly.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="abort"/> was cancelled; no process of the harness is left.</exception>
+    public static HarnessDriver Start(string command, HarnessLimits limits, CancellationToken abort)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(limits);
-        (HarnessProcess process, HarnessCapabilities capabilities) = Launch(command, limits, CancellationToken.None);
+        (HarnessProcess process, HarnessCapabilities capabilities) = Launch(command, limits, abort);
         return new HarnessDriver(command, limits, process, capabilities);
     }
 
