@@ -76,6 +76,27 @@ public class HarnessDriverTests
     }
 
     [Fact]
+    public void EndlessAnswersToEarlierCases_AreAProtocolErrorForTheCaseAwaited()
+    {
+        using var harness = new ShellHarness("""
+            read -r line
+            cat "$DIR/start"
+            read -r line
+            sed "s/{seq}/1/g" "$DIR/reply"
+            read -r line
+            while :; do sed "s/{seq}/1/g" "$DIR/reply"; done
+            """, reply: """{"seq":{seq},"skipped":{}}""");
+        using HarnessDriver driver = HarnessDriver.Start(harness.Command, s_limits, TestContext.Current.CancellationToken);
+
+        DriverAnswer first = driver.Run(s_case.Fixture, s_case.Bytes);
+        DriverAnswer second = driver.Run(s_other.Fixture, s_other.Bytes);
+
+        Assert.Equal(ResponseKind.Skipped, first.Response?.Kind);
+        Assert.Equal(new DriverAnswer(null, CaseVerdict.Crashed, "protocol error: more than 8 answers to earlier cases while this one (seq 2) was awaited"), second);
+        Assert.Equal(HarnessDriver.MaxEarlierAnswersPerCase, driver.Warnings.Count);
+    }
+
+    [Fact]
     public void HarnessThatStartsAGrandchildAndExits_CrashesTheCaseAndTheGrandchildIsKilled()
     {
         using var harness = new ShellHarness("""

@@ -219,11 +219,12 @@ public sealed class HarnessDriver : ICaseDriver
                     return new DriverAnswer(reply.Response);
                 }
 
-                Warn($"case {CaseOf(reply.Seq)} answered more than once (seq {reply.Seq}); the later answer was ignored");
-                if (earlierAnswers + 1 >= MaxEarlierAnswersPerCase)
+                if (earlierAnswers == MaxEarlierAnswersPerCase)
                 {
-                    return Failed(CaseVerdict.Crashed, $"protocol error: {MaxEarlierAnswersPerCase} answers to earlier cases while this one (seq {seq}) was awaited");
+                    return Failed(CaseVerdict.Crashed, $"protocol error: more than {MaxEarlierAnswersPerCase} answers to earlier cases while this one (seq {seq}) was awaited");
                 }
+
+                Warn($"case {CaseOf(reply.Seq)} answered more than once (seq {reply.Seq}); the later answer was ignored");
             }
         }
         catch (TimeoutException)
