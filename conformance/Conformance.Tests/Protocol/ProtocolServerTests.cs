@@ -48,7 +48,7 @@ public class ProtocolServerTests
         string[] replies = Serve(line, s_run);
 
         Assert.Equal(2, replies.Length);
-        Assert.StartsWith("{\"seq\":1,\"errored\":{\"message\":\"" + expected.Replace("\"", "\\u0022", StringComparison.Ordinal), replies[0], StringComparison.Ordinal);
+        Assert.StartsWith("{\"seq\":1,\"errored\":{\"message\":\"" + expected.Replace("\"", "\\\"", StringComparison.Ordinal), replies[0], StringComparison.Ordinal);
         Assert.StartsWith("{\"seq\":1,\"outputs\":", replies[1], StringComparison.Ordinal);
     }
 

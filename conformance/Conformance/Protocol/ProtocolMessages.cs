@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace BatchNormAxis.Conformance.Protocol;
@@ -10,6 +12,12 @@ namespace BatchNormAxis.Conformance.Protocol;
 /// </summary>
 public static partial class ProtocolMessages
 {
+    /// <summary>
+    /// How replies are written: quotes and non-ASCII text as they are, not as <c>\u0022</c>, so a person reading
+    /// <c>bnaxis serve</c> can follow them (control characters are still escaped; replies never go into HTML).
+    /// </summary>
+    internal static JsonSerializerOptions ReplyOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The protocol version this runner speaks.</summary>
     public const int Version = 1;
 
@@ -63,14 +71,14 @@ public static partial class ProtocolMessages
                 ["ranks"] = new JsonArray([.. capabilities.Ranks.Order().Select(r => (JsonNode)r)]),
                 ["features"] = new JsonArray([.. HarnessCapabilities.AllFeatures.Where(capabilities.Features.Contains).Select(f => (JsonNode)f)]),
             },
-        }.ToJsonString();
+        }.ToJsonString(ReplyOptions);
     }
 
     /// <summary>The reply of <c>bnaxis serve</c> to a line it cannot answer otherwise (docs/protocol.md, "Error reply").</summary>
     /// <param name="message">What is wrong with the line, one line.</param>
     /// <returns>One line of JSON: <c>{"error": {"message": ...}}</c>.</returns>
     public static string FormatErrorReply(string message) =>
-        new JsonObject { ["error"] = new JsonObject { ["message"] = message } }.ToJsonString();
+        new JsonObject { ["error"] = new JsonObject { ["message"] = message } }.ToJsonString(ReplyOptions);
 
     /// <summary>Writes an answer as a harness would (used by <c>bnaxis serve</c>).</summary>
     /// <param name="seq">The sequence number to echo.</param>
@@ -116,7 +124,7 @@ public static partial class ProtocolMessages
                 break;
         }
 
-        return reply.ToJsonString();
+        return reply.ToJsonString(ReplyOptions);
     }
 
     private static JsonObject Tensors(FixtureCase fixture, ImmutableDictionary<string, double[]> outputs, string prefix, IEnumerable<string> names)

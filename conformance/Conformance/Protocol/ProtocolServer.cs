@@ -177,5 +177,5 @@ public sealed class ProtocolServer
     private static string Show(JsonElement? value) => value is { } present ? HarnessText.Quote(JsonMarshal.GetRawUtf8Value(present)) : "missing";
 
     private static string Errored(int seq, string message) =>
-        new JsonObject { ["seq"] = seq, ["errored"] = new JsonObject { ["message"] = HarnessText.Bounded(message) } }.ToJsonString();
+        new JsonObject { ["seq"] = seq, ["errored"] = new JsonObject { ["message"] = HarnessText.Bounded(message) } }.ToJsonString(ProtocolMessages.ReplyOptions);
 }
