@@ -17,12 +17,9 @@ public class ServeCommandTests
             Conformance.Protocol.ProtocolMessages.Run(2, System.Text.Encoding.UTF8.GetBytes(invalidFile)),
             Conformance.Protocol.ProtocolMessages.Stop()) + "\n";
         using var output = new StringWriter();
-        using var error = new StringWriter();
 
-        int exitCode = ServeCommand.Serve(ScalarBatchNorm.Instance, new StringReader(input), output, error);
+        new Conformance.Protocol.ProtocolServer(ScalarBatchNorm.Instance).Serve(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input)), output);
 
-        Assert.Equal(0, exitCode);
-        Assert.Empty(error.ToString());
         string[] lines = output.ToString().TrimEnd('\n').Split('\n');
         Assert.Equal(3, lines.Length);
         // Building a schema registers it by its $id, so run-reply's $ref to the tensor schema resolves.
@@ -35,6 +32,20 @@ public class ServeCommandTests
         AssertValid(runReply, lines[2]);
         Assert.Contains("\"steps\":[", lines[1], StringComparison.Ordinal);
         Assert.Contains("\"rejected\":{\"category\":\"duplicate_axis\"", lines[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_AnswersABadLineWithAnErrorReplyAsTheSchemaSays()
+    {
+        using var output = new StringWriter();
+
+        new Conformance.Protocol.ProtocolServer(ScalarBatchNorm.Instance).Serve(new MemoryStream("{\"cmd\":1}\nnot json\n"u8.ToArray()), output);
+
+        string[] lines = output.ToString().TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length);
+        JsonSchema errorReply = Load(new SchemaRegistry(), "error-reply.schema.json");
+        AssertValid(errorReply, lines[0]);
+        AssertValid(errorReply, lines[1]);
     }
 
     [Fact]

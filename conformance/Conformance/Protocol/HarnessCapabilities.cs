@@ -20,6 +20,23 @@ public sealed record HarnessCapabilities(
     /// <summary>Every feature a case can need.</summary>
     public static ImmutableArray<string> AllFeatures { get; } = ["training", "inference", "frozen", "backward", "sequence", "mask", "list_axis", "multi_axis", "errors"];
 
+    /// <summary>Every dtype a case can have.</summary>
+    public static ImmutableArray<string> AllDTypes { get; } = ["float16", "bfloat16", "float32", "float64"];
+
+    /// <summary>
+    /// What the built-in implementations declare, in process and through <c>bnaxis serve</c>: every dtype and feature,
+    /// and the ranks of the fixtures.
+    /// </summary>
+    /// <param name="name">The name to answer with.</param>
+    /// <returns>The capabilities.</returns>
+    public static HarnessCapabilities BuiltIn(string name) => new(
+        name,
+        typeof(IBatchNormalization).Assembly.GetName().Version?.ToString(3) ?? "",
+        "C#",
+        [.. AllDTypes],
+        [1, 2, 3, 4, 5, 6],
+        [.. AllFeatures]);
+
     /// <summary>What the harness lacks for a case, or null when it can run it.</summary>
     /// <param name="entry">The case's manifest entry.</param>
     /// <returns>The first missing capability, e.g. <c>dtype float16</c>, <c>rank 5</c>, <c>mask</c>.</returns>

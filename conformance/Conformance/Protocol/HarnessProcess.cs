@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 
@@ -7,37 +7,70 @@ namespace BatchNormAxis.Conformance.Protocol;
 
 /// <summary>
 /// One running harness: its command started through <c>sh -c</c> in a session and process group of its own (via
-/// <c>setsid</c>), so a timeout can kill everything it started. stdout is read line by line; stderr is drained
-/// continuously into a bounded tail, so a flood of stderr can neither block the harness nor fill memory.
+/// <c>setsid</c>), so everything it started can be ended together, also after the harness itself has exited.
+/// stdout is read as bytes, line by line, keeping at most a bounded line; stderr is drained continuously into a
+/// bounded tail, so a flood on either can neither block the harness nor fill memory. Thread-safe.
 /// </summary>
-public sealed partial class HarnessProcess : IDisposable
+public sealed class HarnessProcess : IDisposable
 {
-    /// <summary>How much of a harness's stderr is kept (the most recent part).</summary>
+    /// <summary>How much of a harness's stderr is kept (the most recent part), in characters.</summary>
     public const int StderrTailLimit = 64 * 1024;
 
-    private const int SignalTerminate = 15;
-    private const int SignalKill = 9;
+    /// <summary>How long the harness's group has after SIGTERM before SIGKILL.</summary>
+    public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(2);
+
+    // After the harness exits, how long its last lines may take to arrive (a grandchild may hold stdout open forever).
+    private static readonly TimeSpan s_drainAfterExit = TimeSpan.FromMilliseconds(500);
 
     private readonly Process _process;
-    private readonly Channel<string?> _lines = Channel.CreateUnbounded<string?>();
+    private readonly int? _groupId;
+    private readonly BoundedLineReader _stdout;
+
+    // One line waits here at most: a harness printing faster than it is read is held back by the pipe.
+    private readonly Channel<ReceivedLine> _lines = Channel.CreateBounded<ReceivedLine>(1);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StringBuilder _stderr = new();
     private readonly Lock _stderrLock = new();
-    private readonly bool _ownGroup;
+    private readonly Lock _killLock = new();
     private long _stderrDropped;
+    private bool _disposed;
 
-    private HarnessProcess(Process process, bool ownGroup)
+    private HarnessProcess(Process process, bool ownGroup, int maxLineBytes)
     {
         _process = process;
-        _ownGroup = ownGroup;
-        _ = Task.Run(ReadStdoutAsync);
+        _groupId = ownGroup && OperatingSystem.IsLinux() ? process.Id : null;
+        _stdout = new BoundedLineReader(process.StandardOutput.BaseStream, maxLineBytes);
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => _exited.TrySetResult();
+        if (process.HasExited)
+        {
+            _exited.TrySetResult();
+        }
+
+        _ = Task.Factory.StartNew(ReadStdout, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _ = Task.Run(ReadStderrAsync);
     }
 
     /// <summary>The command line, as given.</summary>
     public required string Command { get; init; }
 
+    /// <summary>The id of the harness's process group, or null where it could not have one of its own.</summary>
+    public int? GroupId => _groupId;
+
     /// <summary>The exit code once the process has exited, else null.</summary>
-    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+    public int? ExitCode
+    {
+        get
+        {
+            lock (_killLock)
+            {
+                return !_disposed && _process.HasExited ? _process.ExitCode : null;
+            }
+        }
+    }
+
+    /// <summary>Whether the process the command started (not its children) has exited.</summary>
+    public bool HasExited => _exited.Task.IsCompleted;
 
     /// <summary>The last <see cref="StderrTailLimit"/> characters of stderr, with a note of how much was dropped before.</summary>
     public string StderrTail
@@ -53,9 +86,11 @@ public sealed partial class HarnessProcess : IDisposable
 
     /// <summary>Starts a harness command.</summary>
     /// <param name="command">A shell command line.</param>
+    /// <param name="maxLineBytes">The longest stdout line kept; a longer one is read to its end and reported as too long.</param>
     /// <returns>The running harness.</returns>
     /// <exception cref="InvalidOperationException">The shell could not be started.</exception>
-    public static HarnessProcess Start(string command)
+    /// <exception cref="System.ComponentModel.Win32Exception">The shell could not be started.</exception>
+    public static HarnessProcess Start(string command, int maxLineBytes)
     {
         bool ownGroup = File.Exists("/usr/bin/setsid") || File.Exists("/bin/setsid");
         var start = new ProcessStartInfo(ownGroup ? "setsid" : "sh")
@@ -65,7 +100,6 @@ public sealed partial class HarnessProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
             StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
         if (ownGroup)
@@ -76,123 +110,185 @@ public sealed partial class HarnessProcess : IDisposable
         }
 
         start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        start.ArgumentList.Add(Wrapped(command));
         Process process = Process.Start(start) ?? throw new InvalidOperationException($"could not start '{command}'");
-        process.StandardInput.AutoFlush = true;
-        return new HarnessProcess(process, ownGroup) { Command = command };
+        return new HarnessProcess(process, ownGroup, maxLineBytes) { Command = command };
     }
+
+    /// <summary>
+    /// The script <c>sh -c</c> runs: the command, with the shell itself holding neither stdin nor stdout while it
+    /// waits. A shell that kept its copy of the stdout pipe would hide a harness that closes its stdout (no end of
+    /// output would come while the shell lives); dash does not exec the last command, so the copy must be dropped
+    /// by hand. An asynchronous command's stdin would be /dev/null, hence the explicit <c>0&lt;&amp;4</c>. The
+    /// command stays on lines of its own, so a trailing comment cannot swallow the wrapper.
+    /// </summary>
+    private static string Wrapped(string command) => $$"""
+        exec 3>&1 4<&0 1>/dev/null 0</dev/null
+        {
+        {{command}}
+        } 1>&3 0<&4 3>&- 4<&- &
+        exec 3>&- 4<&-
+        wait $!
+        """;
 
     /// <summary>Waits a little for the process to exit, so its exit code can be reported.</summary>
     /// <param name="timeout">How long to wait.</param>
     /// <returns>Whether it has exited.</returns>
-    public bool WaitForExit(TimeSpan timeout) => _process.WaitForExit(timeout);
+    public bool WaitForExit(TimeSpan timeout) => _exited.Task.Wait(timeout);
 
-    /// <summary>Sends one line.</summary>
+    /// <summary>Sends one line, waiting at most until the harness has read it.</summary>
     /// <param name="line">The JSON message.</param>
+    /// <param name="timeout">How long the harness may take to read it (a harness that stops reading fills the pipe).</param>
+    /// <param name="abort">Ends the wait early.</param>
     /// <returns>False when the harness no longer reads its stdin.</returns>
-    public bool Send(string line)
+    /// <exception cref="TimeoutException">The harness did not read the line in time.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="abort"/> was cancelled.</exception>
+    public bool Send(string line, TimeSpan timeout, CancellationToken abort)
     {
+        ArgumentNullException.ThrowIfNull(line);
+        byte[] bytes = Encoding.UTF8.GetBytes(line + "\n");
+        Stream stdin = _process.StandardInput.BaseStream;
+
+        // A pipe write cannot be cancelled: it runs aside, and a kill of the group ends it.
+        Task<bool> write = Task.Run(() =>
+        {
+            try
+            {
+                stdin.Write(bytes);
+                stdin.Flush();
+                return true;
+            }
+            catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+            {
+                return false;
+            }
+        });
         try
         {
-            _process.StandardInput.WriteLine(line);
-            return true;
+            return write.WaitAsync(timeout, abort).GetAwaiter().GetResult();
         }
-        catch (IOException)
+        catch (TimeoutException)
         {
-            return false;
+            throw new TimeoutException($"the harness did not read its input within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
         }
     }
 
     /// <summary>Waits for the next stdout line.</summary>
     /// <param name="timeout">How long to wait.</param>
-    /// <returns>The line, or null at end of output (the harness exited or closed stdout).</returns>
+    /// <param name="abort">Ends the wait early.</param>
+    /// <returns>
+    /// The line (which may be too long to have been kept), or null at end of output: the harness closed stdout, or
+    /// exited and printed nothing more within half a second.
+    /// </returns>
     /// <exception cref="TimeoutException">No line came in time.</exception>
-    public string? ReadLine(TimeSpan timeout)
+    /// <exception cref="OperationCanceledException"><paramref name="abort"/> was cancelled.</exception>
+    public ReceivedLine? ReadLine(TimeSpan timeout, CancellationToken abort)
     {
-        using var cancellation = new CancellationTokenSource(timeout);
+        if (_lines.Reader.TryRead(out ReceivedLine ready))
+        {
+            return ready;
+        }
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        Task<bool> available = _lines.Reader.WaitToReadAsync(wait.Token).AsTask();
         try
         {
-            return _lines.Reader.ReadAsync(cancellation.Token).AsTask().GetAwaiter().GetResult();
+            Task first = Task.WhenAny(available, _exited.Task).WaitAsync(timeout, abort).GetAwaiter().GetResult();
+            if (first == _exited.Task && !available.IsCompleted)
+            {
+                // Exited: its last lines may still be in the pipe, but a grandchild holding stdout must not make this a timeout.
+                Task.WhenAny(available, Task.Delay(s_drainAfterExit, abort)).GetAwaiter().GetResult();
+            }
+
+            abort.ThrowIfCancellationRequested();
+            return _lines.Reader.TryRead(out ReceivedLine line) ? line : null;
         }
-        catch (OperationCanceledException)
+        catch (TimeoutException)
         {
-            throw new TimeoutException($"no answer within {timeout.TotalSeconds:0.#} s");
+            throw new TimeoutException($"no answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s");
         }
-        catch (ChannelClosedException)
+        finally
         {
-            return null;
+            // The pending wait consumes nothing, so cancelling it loses no line.
+            wait.Cancel();
         }
     }
 
     /// <summary>Asks the harness to stop, then makes sure it has: after a short grace it kills the group.</summary>
     public void Stop()
     {
-        Send(ProtocolMessages.Stop());
         try
         {
+            Send(ProtocolMessages.Stop(), KillGrace, CancellationToken.None);
             _process.StandardInput.Close();
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or TimeoutException or ObjectDisposedException or InvalidOperationException)
         {
-            // Already gone.
+            // Not reading any more, or already gone: the kill below ends it.
         }
 
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(2)))
-        {
-            Kill();
-        }
+        WaitForExit(KillGrace);
+        Kill();
     }
 
-    /// <summary>Terminates the harness's whole process group: SIGTERM, 2 s of grace, then SIGKILL.</summary>
+    /// <summary>
+    /// Ends the harness's whole process group, also when the process the command started has already exited and
+    /// left children behind: SIGTERM, up to <see cref="KillGrace"/> for the group to end, then SIGKILL. Safe to call
+    /// from any thread, more than once.
+    /// </summary>
     public void Kill()
     {
-        if (_process.HasExited)
+        lock (_killLock)
         {
-            return;
+            if (_groupId is int group)
+            {
+                if (ProcessGroup.Signal(group, ProcessGroup.Terminate) && !ProcessGroup.WaitUntilGone(group, KillGrace))
+                {
+                    ProcessGroup.Signal(group, ProcessGroup.KillNow);
+                    ProcessGroup.WaitUntilGone(group, KillGrace);
+                }
+            }
+            else if (!_disposed)
+            {
+                try
+                {
+                    _process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Exited meanwhile.
+                }
+            }
         }
 
-        Signal(SignalTerminate);
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(2)))
-        {
-            Signal(SignalKill);
-            _process.WaitForExit(TimeSpan.FromSeconds(2));
-        }
+        WaitForExit(KillGrace);
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
         Kill();
-        _process.Dispose();
-    }
-
-    private void Signal(int signal)
-    {
-        if (_ownGroup && OperatingSystem.IsLinux() && NativeMethods.Kill(-_process.Id, signal) == 0)
+        lock (_killLock)
         {
-            return;
-        }
-
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited meanwhile.
-        }
-    }
-
-    private async Task ReadStdoutAsync()
-    {
-        try
-        {
-            while (await _process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
+            if (!_disposed)
             {
-                await _lines.Writer.WriteAsync(line).ConfigureAwait(false);
+                _disposed = true;
+                _process.Dispose();
             }
         }
-        catch (IOException)
+    }
+
+    private void ReadStdout()
+    {
+        try
+        {
+            while (_stdout.ReadLine() is { } line)
+            {
+                // Blocks while the previous line waits to be read: the harness is held back, memory is not spent.
+                _lines.Writer.WriteAsync(line).AsTask().GetAwaiter().GetResult();
+            }
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
         {
             // The pipe broke: treated as end of output.
         }
@@ -222,15 +318,9 @@ public sealed partial class HarnessProcess : IDisposable
                 }
             }
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
         {
             // The pipe broke: nothing more to keep.
         }
-    }
-
-    private static partial class NativeMethods
-    {
-        [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-        public static partial int Kill(int pid, int signal);
     }
 }

@@ -5,14 +5,10 @@ namespace BatchNormAxis.Conformance.Running;
 /// <summary>Runs cases on a built-in implementation in this process; it supports everything the fixtures ask.</summary>
 public sealed class InProcessDriver(IBatchNormalization implementation) : ICaseDriver
 {
+    private volatile bool _aborted;
+
     /// <inheritdoc/>
-    public HarnessCapabilities Capabilities { get; } = new(
-        implementation?.Name ?? throw new ArgumentNullException(nameof(implementation)),
-        typeof(IBatchNormalization).Assembly.GetName().Version?.ToString(3) ?? "",
-        "C#",
-        ["float16", "bfloat16", "float32", "float64"],
-        [1, 2, 3, 4, 5, 6],
-        [.. HarnessCapabilities.AllFeatures]);
+    public HarnessCapabilities Capabilities { get; } = HarnessCapabilities.BuiltIn(implementation?.Name ?? throw new ArgumentNullException(nameof(implementation)));
 
     /// <inheritdoc/>
     public string StderrTail => "";
@@ -26,6 +22,11 @@ public sealed class InProcessDriver(IBatchNormalization implementation) : ICaseD
     /// <inheritdoc/>
     public DriverAnswer Run(FixtureCase fixture, byte[] caseFile)
     {
+        if (_aborted)
+        {
+            return new DriverAnswer(null, CaseVerdict.NotRun, "not run: the run was interrupted");
+        }
+
         try
         {
             return new DriverAnswer(CaseExecutor.Execute(fixture, implementation));
@@ -41,7 +42,8 @@ public sealed class InProcessDriver(IBatchNormalization implementation) : ICaseD
     /// <inheritdoc/>
     public void Abort()
     {
-        // Nothing to end: a case in progress runs to completion on the calling thread.
+        // A case in progress runs to completion on the calling thread (it is bounded); later ones are not run.
+        _aborted = true;
     }
 
     /// <inheritdoc/>
