@@ -41,6 +41,25 @@ public sealed class RunArgumentBoundsTests
     [InlineData(new[] { "--filter", "keep.\u001b[2J*" }, "bnaxis: --filter 'keep.\\u001B[2J*' matches no case id: expected an id or a glob such as keep.r4.* (see fixtures/manifest.json)")]
     public void BadValue_IsAUsageError(string[] args, string message) => AssertRefused(args, message);
 
+    [Theory]
+    [InlineData("0", "bnaxis: --max-line-bytes 0 is not usable: expected 1024 to 1073741824 bytes")]
+    [InlineData("1023", "bnaxis: --max-line-bytes 1023 is not usable: expected 1024 to 1073741824 bytes")]
+    [InlineData("1073741825", "bnaxis: --max-line-bytes 1073741825 is not usable: expected 1024 to 1073741824 bytes")]
+    [InlineData("-5", "bnaxis: --max-line-bytes -5 is not usable: expected 1024 to 1073741824 bytes")]
+    public void LineLimitOutOfRange_IsAUsageError(string value, string message) =>
+        AssertRefused(["--harness", "true", "--max-line-bytes", value], message);
+
+    [Fact]
+    public void LineLimit_BelowTheReplySize_MakesEachReplyAProtocolError()
+    {
+        // This case's reply is tens of kilobytes of base64: with a 1 KiB limit each one is refused, never truncated and graded.
+        CliResult result = CliRun.Invoke("run", "--fixtures", FakeHarnesses.Fixtures(), "--harness", FakeHarnesses.Command("correct"), "--filter", "keep.r5.k0-1-2-3-4.train.f64", "--max-line-bytes", "1024");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("longer than the limit of 1024 bytes", result.Output, StringComparison.Ordinal);
+        Assert.EndsWith("0 passed, 1 failed, 0 skipped\n", result.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void UnknownImplementation_IsRefusedBeforeAnyReportPathIsTouched()
     {

@@ -18,6 +18,12 @@ internal static class RunCommand
     /// <summary>The longest timeout accepted, in seconds (an hour).</summary>
     public const double MaxTimeoutSeconds = 3600;
 
+    /// <summary>The smallest --max-line-bytes accepted: a start reply must fit.</summary>
+    public const int MinLineBytes = 1024;
+
+    /// <summary>The largest --max-line-bytes accepted (1 GiB): one line is held in memory while it is read.</summary>
+    public const int LargestLineBytes = 1 << 30;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         Option<string?> implOption = new("--impl") { Description = "A built-in implementation: fast (default) or scalar (the plain reference)." };
@@ -31,11 +37,12 @@ internal static class RunCommand
         Option<string?> jsonOption = new("--json") { Description = "Write the JSON report to this file (replaced; checked before the first case)." };
         Option<string?> junitOption = new("--junit") { Description = "Write a JUnit XML report to this file (replaced; checked before the first case)." };
         Option<string?> htmlOption = new("--html") { Description = "Write a self-contained HTML report to this file (replaced; checked before the first case)." };
+        Option<int> maxLineOption = new("--max-line-bytes") { Description = $"The longest line read from the harness, in bytes: {MinLineBytes} to {LargestLineBytes}; a longer reply is a protocol error for its case. Default: {HarnessLimits.DefaultMaxLineBytes} (16 MiB; the largest reply to an official case is about 25 KB).", DefaultValueFactory = _ => HarnessLimits.DefaultMaxLineBytes };
         Option<bool> followSymlinksOption = new("--follow-report-symlinks") { Description = "Let a report path be a symbolic link and write the regular file it leads to; refused without it." };
 
         Command command = new("run", "Run the conformance suite against a built-in implementation or your harness, with diagnosis of every failure. Exit codes: 0 every required case passes and nothing unexpected failed, 1 failures or an interrupted run (SIGINT, SIGTERM), 2 invalid command line or input (including a value out of range, a report path that cannot be written, and fixtures that fail verification or are a modified suite), 3 harness unusable, 70 internal error.")
         {
-            implOption, harnessOption, fixturesOption, allowModifiedOption, filterOption, expectationsOption, startupTimeoutOption, caseTimeoutOption, jsonOption, junitOption, htmlOption, followSymlinksOption,
+            implOption, harnessOption, fixturesOption, allowModifiedOption, filterOption, expectationsOption, startupTimeoutOption, caseTimeoutOption, maxLineOption, jsonOption, junitOption, htmlOption, followSymlinksOption,
         };
         command.SetAction(parseResult =>
         {
@@ -54,7 +61,10 @@ internal static class RunCommand
             IBatchNormalization? builtIn = harness is null ? BuiltInImplementations.Get(impl ?? BuiltInImplementations.Default) : null;
             var limits = new HarnessLimits(
                 Timeout(parseResult.GetValue(startupTimeoutOption), "--startup-timeout"),
-                Timeout(parseResult.GetValue(caseTimeoutOption), "--case-timeout"));
+                Timeout(parseResult.GetValue(caseTimeoutOption), "--case-timeout"))
+            {
+                MaxLineBytes = LineBytes(parseResult.GetValue(maxLineOption)),
+            };
             string[] filters = parseResult.GetValue(filterOption) ?? [];
             string? expectationsPath = parseResult.GetValue(expectationsOption);
             RunReports reports = RunReports.Check(
@@ -74,8 +84,8 @@ internal static class RunCommand
             Expectations expectations = LoadExpectations(expectationsPath);
             var run = new RunSetup(fixtures, selected, expectations, harness, reports);
             return builtIn is null
-                ? Execute(run, () => HarnessDriver.Start(harness!, limits), output, error)
-                : Execute(run, () => new InProcessDriver(builtIn), output, error);
+                ? Execute(run, interrupted => HarnessDriver.Start(harness!, limits, interrupted), output, error)
+                : Execute(run, _ => new InProcessDriver(builtIn), output, error);
         });
         return command;
     }
@@ -84,14 +94,14 @@ internal static class RunCommand
     private sealed record RunSetup(FixtureSet Fixtures, IReadOnlyList<ManifestEntry> Selected, Expectations Expectations, string? Harness, RunReports Reports);
 
     /// <summary>Starts the implementation, runs the cases and writes every report, whatever stops the run.</summary>
-    private static int Execute(RunSetup run, Func<ICaseDriver> start, TextWriter output, TextWriter error)
+    private static int Execute(RunSetup run, Func<CancellationToken, ICaseDriver> start, TextWriter output, TextWriter error)
     {
         // From here on a signal no longer kills bnaxis outright: it ends the harness and the reports still get written.
         using var interruption = new RunInterruption();
         ICaseDriver driver;
         try
         {
-            driver = start();
+            driver = start(interruption.Token);
         }
         catch (HarnessUnusableException exception)
         {
@@ -231,6 +241,11 @@ internal static class RunCommand
             _ => TimeSpan.FromSeconds(seconds),
         };
     }
+
+    private static int LineBytes(int bytes) =>
+        bytes is >= MinLineBytes and <= LargestLineBytes
+            ? bytes
+            : throw new CommandLineValueException($"--max-line-bytes {bytes.ToString(CultureInfo.InvariantCulture)} is not usable: expected {MinLineBytes} to {LargestLineBytes} bytes");
 
     private static System.Collections.Immutable.ImmutableArray<ManifestEntry> Select(FixtureSet fixtures, string[] filters)
     {
