@@ -103,9 +103,10 @@ internal static class RunCommand
         {
             driver = start(interruption.Token);
         }
-        catch (HarnessUnusableException exception)
+        catch (Exception exception) when (exception is HarnessUnusableException || (exception is OperationCanceledException && interruption.Signal is not null))
         {
-            // A signal while the harness started is what the user did; the harness's failure to start may be its doing.
+            // A signal while the harness started is what the user did (the handshake is cancelled and the harness's
+            // group killed); the harness's failure to start may be its own doing.
             (string reason, string line, int code) = interruption.Signal is { } received
                 ? ($"interrupted by {received} while the harness was starting", $"interrupted by {received} while the harness was starting; no case ran", ExitCodes.Failure)
                 : ($"the harness is unusable: {exception.Message}", $"harness unusable: {CommandLineValues.Escape(exception.Message)}", ExitCodes.HarnessUnusable);
