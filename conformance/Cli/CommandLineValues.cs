@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace BatchNormAxis.Cli;
 
@@ -75,30 +74,8 @@ internal static class CommandLineValues
     /// Text with its control characters and line separators escaped (<c>\n</c>, <c>\u001B</c>), so a message stays
     /// one line and no escape sequence typed on the command line reaches the terminal.
     /// </summary>
-    public static string Escape(string text)
-    {
-        if (!text.Any(NeedsEscape))
-        {
-            return text;
-        }
+    public static string Escape(string text) => Conformance.OneLine.Escape(text);
 
-        var escaped = new StringBuilder(text.Length + 16);
-        foreach (char c in text)
-        {
-            escaped.Append(c switch
-            {
-                '\n' => "\\n",
-                '\r' => "\\r",
-                '\t' => "\\t",
-                _ when NeedsEscape(c) => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
-                _ => c.ToString(),
-            });
-        }
-
-        return escaped.ToString();
-    }
-
-    private static bool NeedsEscape(char c) => char.IsControl(c) || c is '\u2028' or '\u2029';
 
     private static string StripBrackets(string text)
     {

@@ -115,7 +115,7 @@ public class FixtureJsonReaderBoundsTests
             fixture["dtype"] = "float\r\n99";
         });
 
-        Assert.Equal($"{Where} (case evil\\u000aid\\u001b[2J): dtype 'float\\u000d\\u000a99' is unknown: expected float16, bfloat16, float32, float64 or bool", problem.Message);
+        Assert.Equal($"{Where} (case evil\\nid\\u001B[2J): dtype 'float\\r\\n99' is unknown: expected float16, bfloat16, float32, float64 or bool", problem.Message);
     }
 
     [Fact]

@@ -4,8 +4,8 @@ namespace BatchNormAxis.Conformance.Tests;
 public class OneLineTests
 {
     [Theory]
-    [InlineData("a\nb", "a\\u000ab")]
-    [InlineData("\u001b[2J", "\\u001b[2J")]
+    [InlineData("a\nb", "a\\nb")]
+    [InlineData("\u001b[2J", "\\u001B[2J")]
     [InlineData("nul\0", "nul\\u0000")]
     [InlineData("line\u2028separator", "line\\u2028separator")]
     [InlineData("c1\u0085", "c1\\u0085")]
@@ -26,6 +26,6 @@ public class OneLineTests
         Assert.DoesNotContain('\n', problem.Message);
         Assert.DoesNotContain('\r', problem.Message);
         Assert.True(problem.Message.Length < 1500, $"{problem.Message.Length} characters");
-        Assert.EndsWith("… (5001 characters)): bad\\u000d\\u000athing", problem.Message, StringComparison.Ordinal);
+        Assert.EndsWith("… (5001 characters)): bad\\r\\nthing", problem.Message, StringComparison.Ordinal);
     }
 }

@@ -4,11 +4,12 @@ using System.Text;
 namespace BatchNormAxis.Conformance;
 
 /// <summary>
-/// Makes text from a file or a peer safe to put in a one-line message: control characters (line breaks, ESC, NUL,
-/// C1 controls) and the Unicode line and paragraph separators are written as <c>\uXXXX</c>, and overly long text is
-/// cut with a marker.
+/// Makes text from a file, a peer or the command line safe to put in a one-line message: line breaks and tabs are
+/// written as <c>\n</c>, <c>\r</c>, <c>\t</c>, every other control character (ESC, NUL, C1 controls) and the Unicode
+/// line and paragraph separators as <c>\uXXXX</c>, and overly long text is cut with a marker. The one rule for every
+/// one-line message bnaxis prints (reports of harness text follow <see cref="Reports.ReportText"/>).
 /// </summary>
-internal static class OneLine
+public static class OneLine
 {
     /// <summary>How many characters of a quoted value are kept.</summary>
     public const int MaxQuotedLength = 80;
@@ -28,7 +29,7 @@ internal static class OneLine
         // Never cut between the two halves of a surrogate pair: half a character is invalid UTF-16.
         int keep = text.Length <= maxLength ? text.Length : char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength;
         string kept = text[..keep];
-        string escaped = kept.Any(NeedsEscape) ? Escape(kept) : kept;
+        string escaped = Escape(kept);
         return kept.Length == text.Length ? escaped : $"{escaped}… ({text.Length} characters)";
     }
 
@@ -46,12 +47,28 @@ internal static class OneLine
     /// <returns>The quoted value.</returns>
     public static string Quote(string text) => $"'{Clean(text, MaxQuotedLength)}'";
 
-    private static string Escape(string text)
+    /// <summary>The text with its control characters and line separators escaped, so a message stays one line and no escape sequence reaches a terminal.</summary>
+    /// <param name="text">Any text.</param>
+    /// <returns>The escaped text (the same instance when nothing needed escaping).</returns>
+    public static string Escape(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!text.Any(NeedsEscape))
+        {
+            return text;
+        }
+
         var builder = new StringBuilder(text.Length + 16);
         foreach (char c in text)
         {
-            builder.Append(NeedsEscape(c) ? string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}") : c);
+            builder.Append(c switch
+            {
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when NeedsEscape(c) => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}"),
+                _ => c.ToString(),
+            });
         }
 
         return builder.ToString();
