@@ -7,7 +7,7 @@ namespace BatchNormAxis.Conformance;
 /// Makes text from a file, a peer or the command line safe to put in a one-line message: line breaks and tabs are
 /// written as <c>\n</c>, <c>\r</c>, <c>\t</c>, every other control character (ESC, NUL, C1 controls) and the Unicode
 /// line and paragraph separators as <c>\uXXXX</c>, and overly long text is cut with a marker. The one rule for every
-/// one-line message bnaxis prints (reports of harness text follow <see cref="Reports.ReportText"/>).
+/// one-line message bnaxis prints (reports of harness text follow <c>ReportText</c>).
 /// </summary>
 public static class OneLine
 {
