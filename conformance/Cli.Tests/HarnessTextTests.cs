@@ -54,6 +54,8 @@ public sealed class HarnessTextTests : IDisposable
 
         Assert.Equal(1, result.ExitCode); // the harness skips the 4 required cases
         AssertNoRawControl(result.Output);
+        AssertNoRawControl(result.Error);
+        Assert.Contains(@"Running 12 cases on fake \x1b[31mred\x1b]0;title\x07\x00\x9b", result.Error, StringComparison.Ordinal);
         Assert.Contains(@"FAIL keep.r2.k0.infer.f32: skipped by the implementation: \x1b[2J | <script>", result.Output, StringComparison.Ordinal);
         Assert.Contains("\n" + @"fake \x1b[31mred\x1b]0;title\x07\x00\x9b: 12 cases in ", "\n" + result.Output, StringComparison.Ordinal);
         using (JsonDocument document = JsonDocument.Parse(File.ReadAllText(json)))

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BatchNormAxis.Conformance;
+using BatchNormAxis.Conformance.Reports;
 using BatchNormAxis.Conformance.Running;
 
 namespace BatchNormAxis.Cli;
@@ -120,7 +121,8 @@ internal static class RunCommand
         string? lastLine = null;
         Exception? endFailure = null;
         interruption.Watch(driver);
-        error.WriteLine(CommandLineValues.Escape($"Running {run.Selected.Count} cases on {driver.Capabilities.Name} {driver.Capabilities.Version}".TrimEnd()));
+        // The harness's name and version follow the reports' rule, so they read the same here as in the summary.
+        error.WriteLine($"Running {run.Selected.Count} cases on {ReportText.OneLine(driver.Capabilities.Name)} {ReportText.OneLine(driver.Capabilities.Version)}".TrimEnd());
         var progress = new ProgressLine(error, run.Selected.Count);
         try
         {
