@@ -49,7 +49,8 @@ def resolve_axis(shape, axis):
 
 
 def compute_dtype(dtype):
-    """Keras computes float16 (and bfloat16) in float32, float32 in float32, float64 in float64."""
+    """Keras computes float16 (and bfloat16) in float32, float32 in float32, and float64 in float64 on the TensorFlow
+    backend (since Keras 3.12 the other backends compute float64 in float32: docs/keras2-vs-keras3.md)."""
     return np.float64 if dtype == np.float64 else np.float32
 
 
