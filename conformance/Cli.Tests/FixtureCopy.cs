@@ -18,7 +18,7 @@ internal sealed class FixtureCopy : IDisposable
         Directory = System.IO.Path.Combine(Root, "fixtures");
         Outside = System.IO.Path.Combine(Root, "outside");
         System.IO.Directory.CreateDirectory(Outside);
-        string source = RepositoryFixtures();
+        string source = FakeHarnesses.Fixtures();
         foreach (string file in System.IO.Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
             string target = System.IO.Path.Combine(Directory, System.IO.Path.GetRelativePath(source, file));
@@ -35,19 +35,6 @@ internal sealed class FixtureCopy : IDisposable
 
     /// <summary>A folder outside the fixture folder.</summary>
     public string Outside { get; }
-
-    public static string RepositoryFixtures()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "fixtures", "manifest.json")))
-            {
-                return System.IO.Path.Combine(directory.FullName, "fixtures");
-            }
-        }
-
-        throw new InvalidOperationException("fixtures/ not found above the test directory");
-    }
 
     public string Path(string relative) => System.IO.Path.Combine(Directory, relative);
 
