@@ -10,7 +10,7 @@ public class AxisResolutionTests
         { [2, 3, 4, 5], AxisSpec.Of(0), [0], [1, 2, 3], [2], [2, 1, 1, 1], 60 },
         // NHWC with axis=[1,2,3]: only the batch axis is reduced, weights of shape (H, W, C).
         { [8, 32, 32, 3], AxisSpec.List(1, 2, 3), [1, 2, 3], [0], [32, 32, 3], [1, 32, 32, 3], 8 },
-        // tf.keras checklist: axis=[1,3] on (N,H,W,C) gives weights (1,H,1,C) and reduces (0,2).
+        // tf.keras: axis=[1,3] on (N,H,W,C) gives weights (1,H,1,C) and reduces (0,2).
         { [2, 3, 4, 5], AxisSpec.List(1, 3), [1, 3], [0, 2], [3, 5], [1, 3, 1, 5], 8 },
         { [2, 3, 4, 5], AxisSpec.List(3, 1), [1, 3], [0, 2], [3, 5], [1, 3, 1, 5], 8 },
         { [2, 3, 4, 5], AxisSpec.List(-1, -2), [2, 3], [0, 1], [4, 5], [1, 1, 4, 5], 6 },

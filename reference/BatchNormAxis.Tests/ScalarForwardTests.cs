@@ -3,14 +3,15 @@ using System.Numerics;
 namespace BatchNormAxis.Tests;
 
 /// <summary>
-/// The scalar reference against values computed independently of it: by hand, or by Keras 3's NumPy backend and
-/// TF.js as published in shared/reference/semantics.md (sections 1.9 and 10, "Case A" to "Case E").
+/// The scalar reference against values computed independently of it: by hand, or by running Keras 3's own NumPy-backend
+/// moments and batch_normalization and TF.js 4.22.0 (CPU backend); the Keras code is
+/// https://github.com/keras-team/keras/blob/3422977a5e/keras/src/backend/numpy/nn.py.
 /// </summary>
 public class ScalarForwardTests
 {
     private static readonly IBatchNormalization s_reference = ScalarBatchNorm.Instance;
 
-    /// <summary>Case A: x=[[1,2],[3,4],[5,7]], axis -1, epsilon 1e-3, momentum 0.99, fresh moving statistics.</summary>
+    /// <summary>x=[[1,2],[3,4],[5,7]], axis -1, epsilon 1e-3, momentum 0.99, fresh moving statistics.</summary>
     [Fact]
     public void CaseA_TrainingStatisticsAndMovingUpdate()
     {
@@ -35,7 +36,7 @@ public class ScalarForwardTests
         AxisResolution layout = AxisResolution.Resolve([3, 2], AxisSpec.Default);
         ForwardResult<float> result = LayerCall.Forward(s_reference, layout, BatchNormOptions.Default, training: true, [1f, 2f, 3f, 4f, 5f, 7f]);
 
-        // Keras 3 NumPy backend, full float32 precision (semantics.md 1.9), and TF.js 4.22 (3.3). The two
+        // Keras 3 NumPy backend, full float32 precision, and TF.js 4.22 (CPU backend). The two
         // disagree in the last bits with each other; the reference, computing in double, must sit within a few
         // float32 ULPs of both.
         // float32 errs in x - mean by up to an ULP of |x| + |mean| (the mean itself is rounded), so the bound
@@ -78,7 +79,7 @@ public class ScalarForwardTests
         Assert.Equal(0.99 + (0.01 * 8.0 / 3.0), result.MovingVariance[0], 15);
     }
 
-    /// <summary>Case B: NCHW, axis 1, gamma and beta per channel, momentum 0.9; x = arange(24).reshape(2,3,2,2) * 0.5 - 3.</summary>
+    /// <summary>NCHW, axis 1, gamma and beta per channel, momentum 0.9; x = arange(24).reshape(2,3,2,2) * 0.5 - 3.</summary>
     [Fact]
     public void CaseB_ChannelsFirstTrainingThenInferenceMatchKeras()
     {
@@ -127,7 +128,7 @@ public class ScalarForwardTests
         Assert.Equal(training.MovingVariance, inference.MovingVariance);
     }
 
-    /// <summary>Case C: 10000 and 10000.009765625 alternating; E[x²]-E[x]² gives 0 here, the two-pass variance is exact.</summary>
+    /// <summary>10000 and 10000.009765625 alternating; E[x²]-E[x]² gives 0 here, the two-pass variance is exact.</summary>
     [Fact]
     public void CaseC_LargeOffsetVarianceIsExact()
     {
@@ -141,7 +142,7 @@ public class ScalarForwardTests
         Assert.Equal(10000.0048828125f, result.Mean[0]);
     }
 
-    /// <summary>Case D: rank 1, every element its own channel: variance 0, so y is exactly beta.</summary>
+    /// <summary>Rank 1, every element its own channel: variance 0, so y is exactly beta.</summary>
     [Fact]
     public void CaseD_RankOneGivesBeta()
     {
@@ -154,7 +155,7 @@ public class ScalarForwardTests
         Assert.Equal([0.5f, 0.5f, 0.5f, 0.5f], result.Y);
     }
 
-    /// <summary>Case E: 16 values near 1000 with a spread of 7e-4, where Keras-NumPy's single-pass variance is -0.0625 and y is NaN.</summary>
+    /// <summary>16 values near 1000 with a spread of 7e-4, where Keras-NumPy's single-pass variance is -0.0625 and y is NaN.</summary>
     [Fact]
     public void CaseE_TwoPassVarianceStaysPositiveAndOutputFinite()
     {
@@ -185,7 +186,7 @@ public class ScalarForwardTests
         Assert.All(result.Y, v => Assert.True(float.IsFinite(v)));
     }
 
-    /// <summary>Checklist item 8: momentum 0 makes the moving statistics the batch statistics, biased variance.</summary>
+    /// <summary>Momentum 0 makes the moving statistics the batch statistics, biased variance.</summary>
     [Fact]
     public void MomentumZero_MovingVarianceIsTheBiasedBatchVariance()
     {
@@ -209,7 +210,7 @@ public class ScalarForwardTests
         Assert.Equal([3f], result.MovingVariance);
     }
 
-    /// <summary>Checklist item 11: a fresh layer in inference divides by sqrt(1 + epsilon); TF.js gives 0.99950039 for x = 1.</summary>
+    /// <summary>A fresh layer in inference divides by sqrt(1 + epsilon); TF.js gives 0.99950039 for x = 1.</summary>
     [Fact]
     public void Inference_FreshLayerDividesBySqrtOnePlusEpsilon()
     {
@@ -230,7 +231,7 @@ public class ScalarForwardTests
         Assert.Equal(result.MovingVariance, result.Variance);
     }
 
-    /// <summary>Checklist item 12: trainable=false with training=true is inference, and the moving statistics do not move.</summary>
+    /// <summary>trainable=false with training=true is inference, and the moving statistics do not move.</summary>
     [Fact]
     public void Frozen_TrainingCallUsesMovingStatisticsAndLeavesThemUntouched()
     {

@@ -1,6 +1,6 @@
 namespace BatchNormAxis.Tests;
 
-/// <summary>Keras 3 masked statistics (semantics.md 1.6 and checklist items 15 to 17).</summary>
+/// <summary>Keras 3 masked statistics (https://github.com/keras-team/keras/blob/3422977a5e/keras/src/layers/normalization/batch_normalization.py#L434-L474).</summary>
 public class ScalarMaskTests
 {
     private static readonly IBatchNormalization s_reference = ScalarBatchNorm.Instance;

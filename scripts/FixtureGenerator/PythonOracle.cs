@@ -8,7 +8,8 @@ namespace BatchNormAxis.FixtureGenerator;
 /// <summary>
 /// The two oracles in oracle/, run in an embedded Debian Python through pythonnet. Python is located by asking the
 /// interpreter itself (sysconfig LIBDIR + INSTSONAME), initialized once per process with the GIL released
-/// (shared/reference/interop-and-peers.md, A.3 and A.5), and never shut down.
+/// (PythonEngine.BeginAllowThreads, as https://github.com/pythonnet/pythonnet/wiki/Threading prescribes), and never
+/// shut down: that page lets the process exit on its own instead.
 /// </summary>
 internal sealed class PythonOracle
 {

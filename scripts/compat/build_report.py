@@ -144,7 +144,7 @@ def families(report):
     return rows
 
 
-# --- Known behaviours (shared/reference/interop-and-peers.md, part B) -------------------------------------------
+# --- Known behaviours (issue trackers, and earlier runs of conformance/harnesses/) -------------------------------
 
 def count(report, predicate):
     return sum(1 for c in report["cases"] if predicate(c)) if report else 0
@@ -169,33 +169,33 @@ def known_behaviours(reports, manifest):
 
     r = {key: reports.get(key) for key in PEERS}
     items = [
-        ("pytorch", "B.4: moving variance is unbiased, n/(n-1)", count(r["pytorch"], diagnosed("unbiased_moving_variance")),
+        ("pytorch", "moving variance is unbiased, n/(n-1)", count(r["pytorch"], diagnosed("unbiased_moving_variance")),
          "cases diagnosed `unbiased_moving_variance`"),
-        ("pytorch", "B.2: training output matches Keras for every keep-set (through the adapter)", count(r["pytorch"], output_ok("y")),
+        ("pytorch", "training output matches Keras for every keep-set (through the adapter)", count(r["pytorch"], output_ok("y")),
          "training cases whose y passes"),
-        ("pytorch", "B.2: the momentum convention (1 - m) is converted by the adapter, so the moving mean matches", count(r["pytorch"], output_ok("moving_mean")),
+        ("pytorch", "the momentum convention (1 - m) is converted by the adapter, so the moving mean matches", count(r["pytorch"], output_ok("moving_mean")),
          "training cases whose moving mean passes (and `pytorch_momentum` is never diagnosed: %d)" % count(r["pytorch"], diagnosed("pytorch_momentum"))),
-        ("pytorch", "B.4: one value per channel in training: `F.batch_norm` raises ValueError", count(r["pytorch"], says("errored", "Expected more than 1 value per channel")),
+        ("pytorch", "one value per channel in training: `F.batch_norm` raises ValueError", count(r["pytorch"], says("errored", "Expected more than 1 value per channel")),
          "cases errored with 'Expected more than 1 value per channel when training'"),
-        ("pytorch-aten", "B.4: one value per channel in training: the ATen op gives a NaN running_var", count(r["pytorch-aten"], diagnosed("unbiased_moving_variance", "NaN")),
+        ("pytorch-aten", "one value per channel in training: the ATen op gives a NaN running_var", count(r["pytorch-aten"], diagnosed("unbiased_moving_variance", "NaN")),
          "cases diagnosed `unbiased_moving_variance` with a NaN moving variance"),
-        ("onnxruntime", "B.4: `training_mode=1` works on the CPU EP, biased moving variance as in Keras", count(r["onnxruntime"], lambda c: output_ok("moving_variance")(c) and c["id"].endswith(".f32")),
+        ("onnxruntime", "`training_mode=1` works on the CPU EP, biased moving variance as in Keras", count(r["onnxruntime"], lambda c: output_ok("moving_variance")(c) and c["id"].endswith(".f32")),
          "float32 training cases whose moving variance passes"),
-        ("onnxruntime", "B.6: one value per channel: Y = beta, running_var = momentum * var, as in Keras", count(r["onnxruntime"], lambda c: c["id"].startswith("data.one-per-channel.") and c["verdict"] == "passed"),
+        ("onnxruntime", "one value per channel: Y = beta, running_var = momentum * var, as in Keras", count(r["onnxruntime"], lambda c: c["id"].startswith("data.one-per-channel.") and c["verdict"] == "passed"),
          "`data.one-per-channel.*` cases passed"),
         ("onnxruntime", "(found here) epsilon and momentum are float32 attributes, also for float64 data", count(r["onnxruntime"], diagnosed("float32_hyperparameters")),
          "cases diagnosed `float32_hyperparameters`"),
-        ("tfjs", "B.4: wrong output for any axis but the last (tensorflow/tfjs#1106)", count(r["tfjs"], diagnosed("channel_as_last_axis")),
+        ("tfjs", "wrong output for any axis but the last (tensorflow/tfjs#1106)", count(r["tfjs"], diagnosed("channel_as_last_axis")),
          "cases diagnosed `channel_as_last_axis`"),
-        ("tfjs", "B.4: gradients crash for any axis but the last (tensorflow/tfjs#1773)", count(r["tfjs"], says("errored", "must match the product of shape")),
+        ("tfjs", "gradients crash for any axis but the last (tensorflow/tfjs#1773)", count(r["tfjs"], says("errored", "must match the product of shape")),
          "backward cases errored with 'Size(...) must match the product of shape'"),
-        ("tfjs", "B.4: training with center or scale off crashes", count(r["tfjs"], says("errored", "Cannot read properties of undefined")),
+        ("tfjs", "training with center or scale off crashes", count(r["tfjs"], says("errored", "Cannot read properties of undefined")),
          "cases errored with 'Cannot read properties of undefined'"),
-        ("tfjs", "B.4: `trainable` is ignored", count(r["tfjs"], diagnosed("frozen_ignored")),
+        ("tfjs", "`trainable` is ignored", count(r["tfjs"], diagnosed("frozen_ignored")),
          "cases diagnosed `frozen_ignored`"),
-        ("tfjs", "B.4: one integer axis, ranks 2 to 4 only (the harness declares exactly that)", count(r["tfjs"], lambda c: c["verdict"] == "unsupported"),
+        ("tfjs", "one integer axis, ranks 2 to 4 only (the harness declares exactly that)", count(r["tfjs"], lambda c: c["verdict"] == "unsupported"),
          "cases unsupported (list axes, rank 1 and 5, float64/float16/bfloat16, masks)"),
-        ("tfjs", "B.4: moving variance is biased, as in Keras", count(r["tfjs"], output_ok("moving_variance")),
+        ("tfjs", "moving variance is biased, as in Keras", count(r["tfjs"], output_ok("moving_variance")),
          "training cases whose moving variance passes"),
     ]
     rows = []
@@ -206,11 +206,11 @@ def known_behaviours(reports, manifest):
             status, evidence = ("shown" if n > 0 else "not shown"), f"{n} {unit}"
         rows.append({"peer": key, "behaviour": behaviour, "status": status, "count": n, "evidence": evidence})
     rows += [
-        {"peer": "onnxruntime", "behaviour": "B.4: ORT 1.30.0 is about 20x slower on 2-D (N, C) input (microsoft/onnxruntime#25599)",
+        {"peer": "onnxruntime", "behaviour": "ORT 1.30.0 is about 20x slower on 2-D (N, C) input (microsoft/onnxruntime#25599)",
          "status": "not applicable", "count": 0, "evidence": "a speed issue of 1.30.0, not a semantic one; this report pins 1.31.1 and measures no timings"},
-        {"peer": "tfjs", "behaviour": "B.4: the WASM backend gives the same wrong results for axes but the last (within 5e-7 of the CPU backend)",
+        {"peer": "tfjs", "behaviour": "the WASM backend gives the same wrong results for axes but the last (within 5e-7 of the CPU backend)",
          "status": "not run", "count": 0, "evidence": "the harness runs the CPU backend (pure JavaScript), as .ci/run does; the channel bug above is in both kernels"},
-        {"peer": "torchsharp / onnxruntime-node", "behaviour": "B.4: TorchSharp 0.107 (needs an ELF patch on Debian 12) and onnxruntime-node 1.30.0",
+        {"peer": "torchsharp / onnxruntime-node", "behaviour": "TorchSharp 0.107 (needs an ELF patch on Debian 12) and onnxruntime-node 1.30.0",
          "status": "not run", "count": 0, "evidence": "outside issue 7's peers; their semantics are those of libtorch and ONNX Runtime, covered above"},
     ]
     return rows
@@ -357,8 +357,8 @@ def markdown(data):
     w("")
     w("## Known behaviours and where they show up")
     w("")
-    w("Each behaviour that `shared/reference/interop-and-peers.md` (part B) lists for these frameworks, checked against "
-      "this run; the count is computed from the reports.")
+    w("Each known behaviour of these frameworks, from their issue trackers or measured earlier by this project's peer "
+      "harnesses (`conformance/harnesses/`), checked against this run; the count is computed from the reports.")
     w("")
     w("| framework | behaviour | status | evidence |")
     w("|---|---|---|---|")

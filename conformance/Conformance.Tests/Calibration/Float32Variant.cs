@@ -24,7 +24,7 @@ public enum Summation
     SinglePassWrong,
 }
 
-/// <summary>A known-wrong convention from shared/reference/semantics.md, or none.</summary>
+/// <summary>A known-wrong convention (one of the suite's WrongConvention diagnoses), or none.</summary>
 public enum Convention
 {
     /// <summary>Keras: the reference semantics.</summary>

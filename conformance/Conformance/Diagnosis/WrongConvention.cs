@@ -1,8 +1,8 @@
 namespace BatchNormAxis.Conformance.Diagnosis;
 
 /// <summary>
-/// Known ways to get BatchNormalization(axis=...) wrong, each seen in a real framework or port
-/// (shared/reference/semantics.md, sections 8 and 9).
+/// Known ways to get BatchNormalization(axis=...) wrong, each seen in a real framework or port; the framework or
+/// issue is named on the member, and docs/porting.md and docs/numerical-pitfalls.md cite the sources.
 /// </summary>
 public enum WrongConvention
 {

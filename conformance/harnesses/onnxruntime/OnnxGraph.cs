@@ -1,7 +1,7 @@
 namespace BatchNormAxis.Harnesses.OnnxRuntime;
 
 /// <summary>
-/// Builds the ONNX model of one Keras BatchNormalization call: the keep-set adapter of interop-and-peers.md section B.5
+/// Builds the ONNX model of one Keras BatchNormalization call: the keep-set adapter of docs/porting.md ("Layout")
 /// inside the graph, <c>X → Transpose(perm = R + K) → Reshape(prod R, prod K) → BatchNormalization(training_mode)
 /// → Reshape(permuted shape) → Transpose(inverse)</c>, the transposes omitted when the permutation is the identity.
 /// Graph inputs are X, scale, B, mean, var (the last four of shape [prod K]); outputs Y, and in training mode

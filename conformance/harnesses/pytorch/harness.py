@@ -3,7 +3,7 @@
 
 It runs PyTorch's own batch norm and reports what PyTorch computes, right or wrong: the suite grades and
 diagnoses. PyTorch normalizes per channel = dim 1, so an adapter maps the Keras keep-set onto that layout
-(interop-and-peers.md, section B.5): the input is permuted to (reduced axes..., kept axes...), reshaped to
+(docs/porting.md, "Layout"): the input is permuted to (reduced axes..., kept axes...), reshaped to
 (prod reduced, prod kept, 1), normalized, reshaped back and permuted back; the running statistics are the flat
 (prod kept,) vectors, i.e. the compact parameter shape flattened. The momentum is converted (PyTorch weighs the
 new batch statistic: momentum_torch = 1 - momentum_keras).

@@ -1,7 +1,8 @@
 // BatchNormAxis harness for TensorFlow.js 4.22 (tfjs-layers BatchNormalization on the pure-JavaScript CPU backend).
 //
 // It runs the real layer and reports what TF.js does, right or wrong: the suite grades and diagnoses. It declares
-// only what TF.js offers: float32, ranks 2 to 4, one integer axis, no masks (semantics.md section 3).
+// only what TF.js offers: float32, ranks 2 to 4, one integer axis, no masks
+// (https://github.com/tensorflow/tfjs/blob/0fc04d958e/tfjs-layers/src/layers/normalization.ts).
 // Known TF.js behaviours are listed, with reasons and issue links, in expectations.json next to this file.
 //
 //   npm ci --prefix conformance/harnesses/tfjs
