@@ -32,8 +32,14 @@ public sealed record BatchNormOptions
     /// </summary>
     public bool Trainable { get; init; } = true;
 
+    /// <summary>
+    /// Batch renormalization (Keras <c>renorm=True</c> with its clipping and momentum), or <see langword="null"/> for none
+    /// (the default). A renormalizing layer has three more per-channel statistics: see <see cref="BatchNormWeights{T}"/>.
+    /// </summary>
+    public RenormOptions? Renorm { get; init; }
+
     /// <summary>Checks that momentum and epsilon are usable numbers.</summary>
-    /// <exception cref="BatchNormArgumentException">Momentum is NaN or outside [0, 1], or epsilon is NaN, infinite or negative (<see cref="BatchNormErrorCategory.InvalidHyperparameter"/>).</exception>
+    /// <exception cref="BatchNormArgumentException">Momentum is NaN or outside [0, 1], epsilon is NaN, infinite or negative, or <see cref="Renorm"/> is unusable (<see cref="BatchNormErrorCategory.InvalidHyperparameter"/>).</exception>
     public void Validate()
     {
         if (!(Momentum >= 0 && Momentum <= 1))
@@ -49,5 +55,7 @@ public sealed record BatchNormOptions
                 BatchNormErrorCategory.InvalidHyperparameter,
                 $"epsilon={Epsilon.ToString("R", CultureInfo.InvariantCulture)} is not usable: expected a finite number >= 0");
         }
+
+        Renorm?.Validate();
     }
 }

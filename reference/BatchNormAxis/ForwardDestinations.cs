@@ -11,12 +11,18 @@ namespace BatchNormAxis;
 /// <param name="movingVariance">The moving variance after the call: updated when training, a copy of the old one otherwise.</param>
 /// <param name="mean">Optional (empty to skip): the mean the call normalized with, the batch mean when training, the moving mean otherwise.</param>
 /// <param name="variance">Optional (empty to skip): the variance the call normalized with, the biased batch variance when training, the moving variance otherwise.</param>
+/// <param name="movingStddev">Renorm only (empty otherwise, required then): Keras' <c>moving_stddev</c> after the call.</param>
+/// <param name="renormMean">Renorm only (empty otherwise, required then): Keras' <c>renorm_mean</c> after the call.</param>
+/// <param name="renormStddev">Renorm only (empty otherwise, required then): Keras' <c>renorm_stddev</c> after the call.</param>
 public readonly ref struct ForwardDestinations<T>(
     Span<T> y,
     Span<T> movingMean,
     Span<T> movingVariance,
     Span<T> mean = default,
-    Span<T> variance = default)
+    Span<T> variance = default,
+    Span<T> movingStddev = default,
+    Span<T> renormMean = default,
+    Span<T> renormStddev = default)
 {
     /// <summary>The normalized output, same shape as the input.</summary>
     public Span<T> Y { get; } = y;
@@ -32,4 +38,13 @@ public readonly ref struct ForwardDestinations<T>(
 
     /// <summary>The variance used to normalize, or empty if not wanted.</summary>
     public Span<T> Variance { get; } = variance;
+
+    /// <summary>The moving stddev after the call; empty unless the layer renormalizes.</summary>
+    public Span<T> MovingStddev { get; } = movingStddev;
+
+    /// <summary>The renorm mean after the call; empty unless the layer renormalizes.</summary>
+    public Span<T> RenormMean { get; } = renormMean;
+
+    /// <summary>The renorm stddev after the call; empty unless the layer renormalizes.</summary>
+    public Span<T> RenormStddev { get; } = renormStddev;
 }

@@ -38,7 +38,9 @@ public interface IBatchNormalization
     /// </param>
     /// <remarks>
     /// This method effectively computes <c>y = gamma * (x - mean) / sqrt(variance + epsilon) + beta</c> per channel, and
-    /// when training <c>moving = moving * momentum + batch * (1 - momentum)</c>.
+    /// when training <c>moving = moving * momentum + batch * (1 - momentum)</c>. With <see cref="BatchNormOptions.Renorm"/> a
+    /// training call on a trainable layer corrects the normalized values by r and d and also moves the renorm statistics
+    /// (see <see cref="RenormOptions"/>); the three renorm weights and destinations are then required.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="BatchNormArgumentException">A buffer or the mask has the wrong length, a destination overlaps an input it may not replace, or a hyperparameter is unusable.</exception>
@@ -68,6 +70,8 @@ public interface IBatchNormalization
     /// With batch statistics (training, trainable): <c>dbeta = sum(dy)</c>, <c>dgamma = sum(dy * xhat)</c>,
     /// <c>dx = gamma / sqrt(variance + epsilon) * (dy - mean(dy) - xhat * mean(dy * xhat))</c>, sums and means per channel.
     /// With moving statistics (inference or frozen) they are constants: <c>dx = gamma * dy / sqrt(moving_variance + epsilon)</c>.
+    /// With renorm in training, r and d are constants of the gradient (Keras' <c>stop_gradient</c>): <c>dx</c> is the batch
+    /// statistics formula with <c>r * gamma</c> for gamma, <c>dgamma = sum(dy * (r * xhat + d))</c>, <c>dbeta = sum(dy)</c>.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="layout"/> or <paramref name="options"/> is null.</exception>
     /// <exception cref="BatchNormArgumentException">A buffer has the wrong length, a destination overlaps an input it may not replace, or a hyperparameter is unusable.</exception>

@@ -27,6 +27,7 @@ public static class Diagnoser
         [WrongConvention.FrozenIgnored] = "a frozen layer (trainable=false) called with training=true still uses batch statistics and updates them; Keras 3 and tf.keras 2 run it in inference mode",
         [WrongConvention.MovingStatisticsNotUpdated] = "training leaves the moving statistics untouched; Keras updates them on every training call",
         [WrongConvention.Float32Hyperparameters] = "momentum and epsilon rounded to float32 before use (ONNX stores float attributes as float32), visible on float64 data; Keras uses them in the data's precision",
+        [WrongConvention.Float64ComputedInFloat32] = "float64 data computed in float32 and cast back (Keras 3.12+ on every backend but TensorFlow: result_type maps float64 to float32); the suite's float64 cases are held to float64 precision",
     }.ToImmutableDictionary();
 
     /// <summary>The known mistakes the response matches; empty when none does (or it has no outputs).</summary>

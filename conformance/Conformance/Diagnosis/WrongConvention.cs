@@ -41,6 +41,9 @@ public enum WrongConvention
 
     /// <summary>Momentum and epsilon rounded to float32 before use, also for float64 data (ONNX's float attributes).</summary>
     Float32Hyperparameters,
+
+    /// <summary>float64 data computed in float32 and cast back (Keras 3.12+ on every backend but TensorFlow: <c>result_type</c> maps float64 to float32).</summary>
+    Float64ComputedInFloat32,
 }
 
 /// <summary>The stable snake_case names reports use for <see cref="WrongConvention"/> values.</summary>
@@ -63,6 +66,7 @@ public static class WrongConventions
         WrongConvention.FrozenIgnored => "frozen_ignored",
         WrongConvention.MovingStatisticsNotUpdated => "moving_statistics_not_updated",
         WrongConvention.Float32Hyperparameters => "float32_hyperparameters",
+        WrongConvention.Float64ComputedInFloat32 => "float64_computed_in_float32",
         _ => throw new ArgumentOutOfRangeException(nameof(convention), convention, "Unknown convention."),
     };
 }
