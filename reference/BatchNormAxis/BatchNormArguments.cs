@@ -21,6 +21,9 @@ internal static class BatchNormArguments
         RequireChannelCount(layout, "moving_variance destination", destinations.MovingVariance.Length);
         RequireChannelCountOrEmpty(layout, "mean destination", destinations.Mean.Length);
         RequireChannelCountOrEmpty(layout, "variance destination", destinations.Variance.Length);
+        RequireRenormStatistic(layout, options, "moving_stddev destination", destinations.MovingStddev.Length);
+        RequireRenormStatistic(layout, options, "renorm_mean destination", destinations.RenormMean.Length);
+        RequireRenormStatistic(layout, options, "renorm_stddev destination", destinations.RenormStddev.Length);
 
         // y may replace x, and each new moving statistic its old value, in place; nothing else may overlap.
         Span<T> y = destinations.Y;
@@ -52,6 +55,30 @@ internal static class BatchNormArguments
         RequireSeparate(variance, "variance destination", movingMean, "moving_mean destination");
         RequireSeparate(variance, "variance destination", movingVariance, "moving_variance destination");
         RequireSeparate(variance, "variance destination", mean, "mean destination");
+
+        // The renorm statistics follow the moving statistics' rule: each may replace its own old value in place.
+        RequireSeparateRenormDestination(destinations.MovingStddev, "moving_stddev", x, weights, destinations);
+        RequireSeparateRenormDestination(destinations.RenormMean, "renorm_mean", x, weights, destinations);
+        RequireSeparateRenormDestination(destinations.RenormStddev, "renorm_stddev", x, weights, destinations);
+        RequireSeparate(destinations.RenormMean, "renorm_mean destination", destinations.MovingStddev, "moving_stddev destination");
+        RequireSeparate(destinations.RenormStddev, "renorm_stddev destination", destinations.MovingStddev, "moving_stddev destination");
+        RequireSeparate(destinations.RenormStddev, "renorm_stddev destination", destinations.RenormMean, "renorm_mean destination");
+    }
+
+    /// <summary>
+    /// A renorm statistic's destination against everything but the other renorm destinations: it may be exactly
+    /// its own old value, and must be separate from x, the other weights and the other destinations.
+    /// </summary>
+    private static void RequireSeparateRenormDestination<T>(Span<T> destination, string statistic, ReadOnlySpan<T> x, BatchNormWeights<T> weights, ForwardDestinations<T> destinations)
+    {
+        string name = $"{statistic} destination";
+        RequireSeparate(destination, name, x, "x");
+        RequireSeparateFromWeights(destination, name, weights, sameMemoryAllowedFor: statistic);
+        RequireSeparate(destination, name, destinations.Y, "y");
+        RequireSeparate(destination, name, destinations.MovingMean, "moving_mean destination");
+        RequireSeparate(destination, name, destinations.MovingVariance, "moving_variance destination");
+        RequireSeparate(destination, name, destinations.Mean, "mean destination");
+        RequireSeparate(destination, name, destinations.Variance, "variance destination");
     }
 
     public static void ValidateBackward<T>(
@@ -98,6 +125,9 @@ internal static class BatchNormArguments
         RequireParameter(layout, "beta", weights.Beta.Length, options.Center, "center");
         RequireChannelCount(layout, "moving_mean", weights.MovingMean.Length);
         RequireChannelCount(layout, "moving_variance", weights.MovingVariance.Length);
+        RequireRenormStatistic(layout, options, "moving_stddev", weights.MovingStddev.Length);
+        RequireRenormStatistic(layout, options, "renorm_mean", weights.RenormMean.Length);
+        RequireRenormStatistic(layout, options, "renorm_stddev", weights.RenormStddev.Length);
     }
 
     private static void RequireElementCount(AxisResolution layout, string name, int length)
@@ -153,6 +183,21 @@ internal static class BatchNormArguments
         }
     }
 
+    /// <summary>The renorm statistics and their destinations: one per channel with renorm, absent without it.</summary>
+    private static void RequireRenormStatistic(AxisResolution layout, BatchNormOptions options, string name, int length)
+    {
+        if (options.Renorm is not null)
+        {
+            RequireChannelCount(layout, name, length);
+        }
+        else if (length != 0)
+        {
+            throw new BatchNormArgumentException(
+                BatchNormErrorCategory.ParameterShapeMismatch,
+                $"{name} has {length} elements but renorm is off, so the layer has no {name.Replace(" destination", "", StringComparison.Ordinal)}: expected it empty");
+        }
+    }
+
     private static BatchNormArgumentException ParameterLengthMismatch(AxisResolution layout, string name, int length) =>
         new(
             BatchNormErrorCategory.ParameterShapeMismatch,
@@ -164,6 +209,9 @@ internal static class BatchNormArguments
         RequireSeparate(destination, destinationName, weights.Beta, "beta");
         RequireSeparate(destination, destinationName, weights.MovingMean, "moving_mean", sameMemoryAllowedFor == "moving_mean");
         RequireSeparate(destination, destinationName, weights.MovingVariance, "moving_variance", sameMemoryAllowedFor == "moving_variance");
+        RequireSeparate(destination, destinationName, weights.MovingStddev, "moving_stddev", sameMemoryAllowedFor == "moving_stddev");
+        RequireSeparate(destination, destinationName, weights.RenormMean, "renorm_mean", sameMemoryAllowedFor == "renorm_mean");
+        RequireSeparate(destination, destinationName, weights.RenormStddev, "renorm_stddev", sameMemoryAllowedFor == "renorm_stddev");
     }
 
     private static void RequireSeparate<T>(ReadOnlySpan<T> destination, string destinationName, ReadOnlySpan<T> other, string otherName, bool mayBeSameMemory = false)

@@ -21,7 +21,7 @@ namespace BatchNormAxis;
 /// the reference's path. Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls
 /// allocate nothing in steady state.</para>
 /// </remarks>
-public sealed unsafe class FastBatchNorm : IBatchNormalization
+public sealed unsafe partial class FastBatchNorm : IBatchNormalization
 {
     /// <summary>Columns per chunk of a channels-last pass: whole rows unless rows are very wide (axis=[1, 2, 3]).</summary>
     private const int ColumnsPerChunk = 8192;
@@ -64,6 +64,12 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         BatchNormArguments.ValidateForward(layout, options, x, weights, destinations, mask);
+        if (options.Renorm is not null)
+        {
+            ForwardWithRenorm(layout, options, training, x, weights, destinations, mask);
+            return;
+        }
+
         if (!mask.IsEmpty || !(IsComputeType<T>() || typeof(T) == typeof(Half)))
         {
             ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
@@ -133,6 +139,12 @@ public sealed unsafe class FastBatchNorm : IBatchNormalization
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         BatchNormArguments.ValidateBackward(layout, options, x, dy, weights, destinations);
+        if (options.Renorm is not null)
+        {
+            BackwardWithRenorm(layout, options, training, x, dy, weights, destinations);
+            return;
+        }
+
         if (typeof(T) == typeof(float))
         {
             BackwardFloat(

@@ -39,7 +39,20 @@ public sealed partial class ScalarBatchNorm
 
         double[] standardDeviation = ComputeStandardDeviation(variance, options.Epsilon);
 
-        // Step 2: per channel, the sum of dy (which is dbeta) and the sum of dy * xhat (which is dgamma),
+        // With batch renormalization the forward call scaled by r * gamma and shifted by d * gamma + beta. r and d are
+        // constants of the gradient (Keras wraps them in stop_gradient), so they enter below as plain numbers:
+        // r * gamma takes gamma's place in dx, and y = xhat * (r * gamma) + d * gamma + beta gives
+        // dgamma = sum(dy * (r * xhat + d)) = r * sum(dy * xhat) + d * sum(dy).
+        bool renormalized = useBatchStatistics && options.Renorm is not null;
+        double[] r = Filled(channels, 1.0);
+        double[] d = Filled(channels, 0.0);
+        if (renormalized)
+        {
+            (r, d) = ComputeRenormCorrections(
+                options.Renorm!, options.Epsilon, mean, standardDeviation, Widen(weights.RenormMean), Widen(weights.RenormStddev));
+        }
+
+        // Step 2: per channel, the sum of dy (which is dbeta) and the sum of dy * xhat (dgamma without renorm),
         // where xhat = (x - mean) / sqrt(variance + epsilon) is the normalized input.
         double[] normalized = new double[input.Length];
         double[] sumOfOutputGradient = new double[channels];
@@ -61,7 +74,7 @@ public sealed partial class ScalarBatchNorm
         for (int element = 0; element < input.Length; element++)
         {
             int channel = channelOf[element];
-            double scaleOverDeviation = gamma[channel] / standardDeviation[channel];
+            double scaleOverDeviation = r[channel] * gamma[channel] / standardDeviation[channel];
             if (useBatchStatistics)
             {
                 double meanOfOutputGradient = sumOfOutputGradient[channel] / elementsPerChannel;
@@ -75,11 +88,22 @@ public sealed partial class ScalarBatchNorm
             }
         }
 
-        // Step 4: round each result once to T. The layer has a gamma (beta) gradient only if it has a gamma (beta).
+        // Step 4: dgamma, sum(dy * xhat) without renorm and sum(dy * (r * xhat + d)) with it.
+        double[] gammaGradient = sumOfOutputGradientTimesNormalized;
+        if (renormalized)
+        {
+            gammaGradient = new double[channels];
+            for (int channel = 0; channel < channels; channel++)
+            {
+                gammaGradient[channel] = (r[channel] * sumOfOutputGradientTimesNormalized[channel]) + (d[channel] * sumOfOutputGradient[channel]);
+            }
+        }
+
+        // Step 5: round each result once to T. The layer has a gamma (beta) gradient only if it has a gamma (beta).
         Narrow(inputGradient, destinations.Dx);
         if (options.Scale)
         {
-            Narrow(sumOfOutputGradientTimesNormalized, destinations.Dgamma);
+            Narrow(gammaGradient, destinations.Dgamma);
         }
 
         if (options.Center)

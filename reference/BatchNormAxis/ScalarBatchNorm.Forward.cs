@@ -25,11 +25,15 @@ public sealed partial class ScalarBatchNorm
         double[] beta = BetaOrZeros(options, weights.Beta, channels);
         double[] movingMean = Widen(weights.MovingMean);
         double[] movingVariance = Widen(weights.MovingVariance);
+        double[] movingStddev = Widen(weights.MovingStddev); // the three renorm statistics: empty without renorm
+        double[] renormMean = Widen(weights.RenormMean);
+        double[] renormStddev = Widen(weights.RenormStddev);
         int[] channelOf = ChannelOfEachElement(layout);
 
         // Keras: `if training and self.trainable`. A frozen layer uses its moving statistics even when
         // called with training=True, and does not update them.
         bool useBatchStatistics = training && options.Trainable;
+        bool renormalize = useBatchStatistics && options.Renorm is not null;
 
         // Step 1: the statistics to normalize with.
         double[] mean;
@@ -46,40 +50,68 @@ public sealed partial class ScalarBatchNorm
             variance = movingVariance;
         }
 
-        // Step 2: normalize each element with its channel's statistics, then scale and shift:
-        // y = gamma * (x - mean) / sqrt(variance + epsilon) + beta.
         double[] standardDeviation = ComputeStandardDeviation(variance, options.Epsilon);
+
+        // Step 2: the scale and offset applied after normalizing: gamma and beta, or with batch renormalization
+        // r * gamma and d * gamma + beta, where r and d compare this batch with the renorm statistics before the call.
+        double[] scale = gamma;
+        double[] offset = beta;
+        if (renormalize)
+        {
+            (double[] r, double[] d) = ComputeRenormCorrections(options.Renorm!, options.Epsilon, mean, standardDeviation, renormMean, renormStddev);
+            (scale, offset) = ComposeRenormTransforms(r, d, gamma, beta);
+        }
+
+        // Step 3: normalize each element with its channel's statistics, then scale and shift:
+        // y = scale * (x - mean) / sqrt(variance + epsilon) + offset.
         double[] y = new double[input.Length];
         for (int element = 0; element < input.Length; element++)
         {
             int channel = channelOf[element];
             double normalized = (input[element] - mean[channel]) / standardDeviation[channel];
-            y[element] = (gamma[channel] * normalized) + beta[channel];
+            y[element] = (scale[channel] * normalized) + offset[channel];
         }
 
-        // Step 3: the moving statistics. Keras convention: momentum is the weight of the OLD value,
+        // Step 4: the moving statistics. Keras convention: momentum is the weight of the OLD value,
         // moving = moving * momentum + batch * (1 - momentum). The variance fed in is the biased one,
-        // the same that normalized y (PyTorch feeds the unbiased n/(n-1) variance instead).
+        // the same that normalized y (PyTorch feeds the unbiased n/(n-1) variance instead). With renorm the
+        // moving variance is derived from a tracked moving stddev instead; inference and frozen calls copy
+        // every statistic unchanged.
         double[] newMovingMean = new double[channels];
         double[] newMovingVariance = new double[channels];
-        for (int channel = 0; channel < channels; channel++)
+        double[] newMovingStddev = movingStddev;
+        double[] newRenormMean = renormMean;
+        double[] newRenormStddev = renormStddev;
+        if (renormalize)
         {
-            if (useBatchStatistics)
+            RenormStatistics updated = UpdateRenormStatistics(options, mean, standardDeviation, movingMean, movingStddev, renormMean, renormStddev);
+            (newMovingMean, newMovingVariance) = (updated.MovingMean, updated.MovingVariance);
+            (newMovingStddev, newRenormMean, newRenormStddev) = (updated.MovingStddev, updated.RenormMean, updated.RenormStddev);
+        }
+        else
+        {
+            for (int channel = 0; channel < channels; channel++)
             {
-                newMovingMean[channel] = (movingMean[channel] * options.Momentum) + (mean[channel] * (1.0 - options.Momentum));
-                newMovingVariance[channel] = (movingVariance[channel] * options.Momentum) + (variance[channel] * (1.0 - options.Momentum));
-            }
-            else
-            {
-                newMovingMean[channel] = movingMean[channel];
-                newMovingVariance[channel] = movingVariance[channel];
+                if (useBatchStatistics)
+                {
+                    newMovingMean[channel] = (movingMean[channel] * options.Momentum) + (mean[channel] * (1.0 - options.Momentum));
+                    newMovingVariance[channel] = (movingVariance[channel] * options.Momentum) + (variance[channel] * (1.0 - options.Momentum));
+                }
+                else
+                {
+                    newMovingMean[channel] = movingMean[channel];
+                    newMovingVariance[channel] = movingVariance[channel];
+                }
             }
         }
 
-        // Step 4: round each result once to T.
+        // Step 5: round each result once to T.
         Narrow(y, destinations.Y);
         Narrow(newMovingMean, destinations.MovingMean);
         Narrow(newMovingVariance, destinations.MovingVariance);
+        Narrow(newMovingStddev, destinations.MovingStddev); // empty without renorm: writes nothing
+        Narrow(newRenormMean, destinations.RenormMean);
+        Narrow(newRenormStddev, destinations.RenormStddev);
         if (!destinations.Mean.IsEmpty)
         {
             Narrow(mean, destinations.Mean);
