@@ -9,6 +9,12 @@ namespace BatchNormAxis.Conformance;
 /// </summary>
 public static class CaseExecutor
 {
+    /// <summary>
+    /// The parameter-shaped inputs: the layer's weights in Keras' order, the last three (Keras 3.14+'s renorm statistics)
+    /// only for renormalizing layers.
+    /// </summary>
+    private static readonly string[] s_parameterInputs = ["gamma", "beta", "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev"];
+
     /// <summary>Runs one case.</summary>
     /// <param name="fixture">The case.</param>
     /// <param name="implementation">The implementation.</param>
@@ -23,7 +29,7 @@ public static class CaseExecutor
             {
                 // Shapes first: a flat span cannot show that gamma or the mask has the wrong rank.
                 AxisResolution layout = AxisResolution.Resolve(fixture.Shape.AsSpan(), fixture.Axis);
-                foreach (string name in new[] { "gamma", "beta", "moving_mean", "moving_variance" })
+                foreach (string name in s_parameterInputs)
                 {
                     if (fixture.Inputs.TryGetValue(name, out FixtureTensor? tensor))
                     {
@@ -61,6 +67,10 @@ public static class CaseExecutor
         T[] beta = Input<T>(fixture, "beta");
         T[] movingMean = Input<T>(fixture, "moving_mean");
         T[] movingVariance = Input<T>(fixture, "moving_variance");
+        bool renorm = fixture.Options.Renorm is not null;
+        T[] movingStddev = renorm ? Input<T>(fixture, "moving_stddev") : [];
+        T[] renormMean = renorm ? Input<T>(fixture, "renorm_mean") : [];
+        T[] renormStddev = renorm ? Input<T>(fixture, "renorm_stddev") : [];
         bool[] mask = fixture.Inputs.TryGetValue("mask", out FixtureTensor? maskTensor) ? [.. maskTensor.Values.Select(v => v != 0)] : [];
         var outputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
 
@@ -71,7 +81,7 @@ public static class CaseExecutor
             T[] dbeta = fixture.Options.Center ? new T[channels] : [];
             implementation.Backward<T>(
                 layout, fixture.Options, fixture.Training, Input<T>(fixture, "x"), Input<T>(fixture, "dy"),
-                new BatchNormWeights<T>(gamma, beta, movingMean, movingVariance),
+                new BatchNormWeights<T>(gamma, beta, movingMean, movingVariance, movingStddev, renormMean, renormStddev),
                 new BackwardDestinations<T>(dx, dgamma, dbeta));
             outputs["dx"] = Wide(dx);
             outputs["dgamma"] = Wide(dgamma);
@@ -79,7 +89,7 @@ public static class CaseExecutor
             return outputs;
         }
 
-        // Forward, or a sequence of forward calls on one layer whose moving statistics carry over.
+        // Forward, or a sequence of forward calls on one layer whose moving (and renorm) statistics carry over.
         IEnumerable<(string Prefix, bool Training, T[] X)> calls = fixture.Kind == FixtureKind.Sequence
             ? fixture.Steps.Select((step, k) => ($"steps[{k}].", step.Training, Narrow<T>(step.X.Values)))
             : [("", fixture.Training, Input<T>(fixture, "x"))];
@@ -88,12 +98,18 @@ public static class CaseExecutor
             T[] y = new T[layout.ElementCount];
             implementation.Forward<T>(
                 layout, fixture.Options, training, x,
-                new BatchNormWeights<T>(gamma, beta, movingMean, movingVariance),
-                new ForwardDestinations<T>(y, movingMean, movingVariance),
+                new BatchNormWeights<T>(gamma, beta, movingMean, movingVariance, movingStddev, renormMean, renormStddev),
+                new ForwardDestinations<T>(y, movingMean, movingVariance, movingStddev: movingStddev, renormMean: renormMean, renormStddev: renormStddev),
                 mask);
             outputs[prefix + "y"] = Wide(y);
             outputs[prefix + "moving_mean"] = Wide(movingMean);
             outputs[prefix + "moving_variance"] = Wide(movingVariance);
+            if (renorm)
+            {
+                outputs[prefix + "moving_stddev"] = Wide(movingStddev);
+                outputs[prefix + "renorm_mean"] = Wide(renormMean);
+                outputs[prefix + "renorm_stddev"] = Wide(renormStddev);
+            }
         }
 
         return outputs;

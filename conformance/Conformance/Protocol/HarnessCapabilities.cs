@@ -8,7 +8,7 @@ namespace BatchNormAxis.Conformance.Protocol;
 /// <param name="Language">The language it is written in.</param>
 /// <param name="DTypes">The dtypes it runs.</param>
 /// <param name="Ranks">The input ranks it runs.</param>
-/// <param name="Features">What else it does: <c>training</c>, <c>inference</c>, <c>frozen</c>, <c>backward</c>, <c>sequence</c>, <c>mask</c>, <c>list_axis</c>, <c>multi_axis</c>, <c>errors</c>.</param>
+/// <param name="Features">What else it does: <c>training</c>, <c>inference</c>, <c>frozen</c>, <c>backward</c>, <c>sequence</c>, <c>mask</c>, <c>list_axis</c>, <c>multi_axis</c>, <c>errors</c>, <c>renorm</c> (Keras 3.14+ batch renormalization).</param>
 public sealed record HarnessCapabilities(
     string Name,
     string Version,
@@ -18,7 +18,7 @@ public sealed record HarnessCapabilities(
     ImmutableHashSet<string> Features)
 {
     /// <summary>Every feature a case can need.</summary>
-    public static ImmutableArray<string> AllFeatures { get; } = ["training", "inference", "frozen", "backward", "sequence", "mask", "list_axis", "multi_axis", "errors"];
+    public static ImmutableArray<string> AllFeatures { get; } = ["training", "inference", "frozen", "backward", "sequence", "mask", "list_axis", "multi_axis", "errors", "renorm"];
 
     /// <summary>Every dtype a case can have.</summary>
     public static ImmutableArray<string> AllDTypes { get; } = ["float16", "bfloat16", "float32", "float64"];
