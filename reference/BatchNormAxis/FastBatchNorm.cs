@@ -20,6 +20,9 @@ namespace BatchNormAxis;
 /// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers; a Keras 3 mask takes
 /// the reference's path. Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls
 /// allocate nothing in steady state.</para>
+/// <para>Batch renormalization: a renormalizing training call, forward or backward, is routed to
+/// <see cref="ScalarBatchNorm"/> (renorm is rare; correctness first), so it gives the reference's results bit for bit.
+/// Inference and frozen calls of a renormalizing layer are calls without renorm and run on the fast kernels.</para>
 /// </remarks>
 public sealed unsafe partial class FastBatchNorm : IBatchNormalization
 {

@@ -29,8 +29,8 @@ public interface IBatchNormalization
     /// <param name="options">The layer's hyperparameters.</param>
     /// <param name="training">The <c>training</c> argument of the call.</param>
     /// <param name="x">The input, <see cref="AxisResolution.ElementCount"/> values.</param>
-    /// <param name="weights">Gamma, beta and the moving statistics.</param>
-    /// <param name="destinations">Where y and the moving statistics after the call go.</param>
+    /// <param name="weights">Gamma, beta and the moving statistics; with renorm also moving stddev, renorm mean and renorm stddev.</param>
+    /// <param name="destinations">Where y and the moving statistics (with renorm, all five) after the call go.</param>
     /// <param name="mask">
     /// Optional Keras 3 mask, one flag per position of the input without its last axis (empty: no mask). In training,
     /// masked-out positions do not count in the statistics (weighted moments, denominator <c>sum(mask) + 1e-7</c> as in
@@ -64,7 +64,7 @@ public interface IBatchNormalization
     /// <param name="training">The <c>training</c> argument of the forward call.</param>
     /// <param name="x">The input of the forward call.</param>
     /// <param name="dy">The gradient of the loss with respect to y.</param>
-    /// <param name="weights">Gamma, beta and the moving statistics as they were before the forward call.</param>
+    /// <param name="weights">Gamma, beta and the moving (with renorm, also the renorm) statistics as they were before the forward call.</param>
     /// <param name="destinations">Where dx, dgamma and dbeta go.</param>
     /// <remarks>
     /// With batch statistics (training, trainable): <c>dbeta = sum(dy)</c>, <c>dgamma = sum(dy * xhat)</c>,

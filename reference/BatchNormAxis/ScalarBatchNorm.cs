@@ -16,6 +16,10 @@ namespace BatchNormAxis;
 /// <para>Statistics are two-pass: the mean first, then the mean squared deviation from it. The single-pass
 /// <c>E[x²] - E[x]²</c> cancels catastrophically when the mean is large compared with the spread and can even
 /// go negative (Keras 3's NumPy and torch backends do that).</para>
+/// <para>Batch renormalization (<see cref="BatchNormOptions.Renorm"/>) follows Keras 3.15.1 step by step, in
+/// <c>ScalarBatchNorm.Renorm.cs</c>: the corrections r and d from the renorm statistics before the call, folded into the
+/// scale and offset; then the five statistic updates, the moving variance derived from the moving stddev. r and d are
+/// constants of the gradient. Inference and frozen calls are those without renorm, every statistic copied.</para>
 /// </remarks>
 public sealed partial class ScalarBatchNorm : IBatchNormalization
 {
