@@ -2,7 +2,7 @@ namespace BatchNormAxis.Tests;
 
 /// <summary>
 /// The reference against values printed by real Keras 3.15.1 (numpy backend, NumPy 1.24.2) with
-/// <c>KerasValues/renorm_values.py</c>: the hand-computed example of <see cref="RenormTests"/> in seven variants, and
+/// <c>KerasValues/renorm_values.py</c>: the hand-computed example of <see cref="RenormTests"/> in eight variants, and
 /// one random float32 layer with Keras' default momenta and epsilon and every clip. Keras ran from its source at tag
 /// v3.15.1 with the import-only stand-ins of <c>scripts/compat/keras-standins/</c>, which compute nothing for this layer.
 /// </summary>
@@ -68,6 +68,22 @@ public class KerasRenormValuesTests
     }
 
     [Fact]
+    public void MaskedExample_MatchesKeras()
+    {
+        // The example plus a masked-out row: the statistics are the example's, and the masked row is normalized with them.
+        // The largest term is now the masked row's y, about 2000, so the 4 ULPs are taken at 2048 for y. Keras' float32
+        // sum(mask) + 1e-7 rounds to 2 exactly, while the reference keeps the 1e-7: a relative 5e-8 in each statistic,
+        // 1e-4 at 2000, inside those ULPs (1.2e-4 each).
+        AxisResolution layout = AxisResolution.Resolve([3, 2], AxisSpec.Default);
+        RenormForwardResult<float> result = RenormLayerCall.Forward(
+            ScalarBatchNorm.Instance, layout, s_exampleOptions, training: true, [.. s_exampleX, 1000, -1000], s_exampleState, [true, true, false]);
+
+        AssertMatchesKeras("masked", [
+            [3.0, -2.375, 7.0, -1.625, 2001.0, -668.0], [0.5, -0.25], [0.56640625, 0.406494140625], [1.0625, 0.984375], [1.0, -0.25], [1.125, 0.59375],
+        ], result, yMagnitude: 2048);
+    }
+
+    [Fact]
     public void RandomLayerWithEveryClip_MatchesKeras()
     {
         AxisResolution layout = AxisResolution.Resolve([4, 3], AxisSpec.Default);
@@ -110,14 +126,14 @@ public class KerasRenormValuesTests
         return result;
     }
 
-    private static void AssertMatchesKeras(string variant, double[][] keras, RenormForwardResult<float> result)
+    private static void AssertMatchesKeras(string variant, double[][] keras, RenormForwardResult<float> result, double yMagnitude = 8)
     {
         float[][] ours = [result.Y, result.MovingMean, result.MovingVariance, result.MovingStddev, result.RenormMean, result.RenormStddev];
         string[] names = ["y", "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev"];
         for (int output = 0; output < names.Length; output++)
         {
             Assert.Equal(keras[output].Length, ours[output].Length);
-            double magnitude = output == 0 ? 8 : 2;
+            double magnitude = output == 0 ? yMagnitude : 2;
             for (int i = 0; i < ours[output].Length; i++)
             {
                 Float32Ulp.AssertClose(keras[output][i], ours[output][i], magnitude, ulps: 4, $"{variant} {names[output]}[{i}]");

@@ -9,13 +9,13 @@ import numpy as np
 import keras
 
 
-def run(x, weights, clipping, training=True, calls=1, center=True, scale=True, momentum=0.75, epsilon=0.5625, renorm_momentum=0.5):
+def run(x, weights, clipping, training=True, calls=1, center=True, scale=True, momentum=0.75, epsilon=0.5625, renorm_momentum=0.5, mask=None):
     layer = keras.layers.BatchNormalization(axis=-1, momentum=momentum, epsilon=epsilon, center=center, scale=scale,
                                             renorm=True, renorm_clipping=clipping, renorm_momentum=renorm_momentum)
     layer.build(x.shape)
     layer.set_weights([np.asarray(weights[w.name], dtype="float32") for w in layer.weights])
     for _ in range(calls):
-        y = layer(np.asarray(x, dtype="float32"), training=training)
+        y = layer(np.asarray(x, dtype="float32"), training=training, mask=None if mask is None else np.asarray(mask))
     return {"y": np.asarray(y).ravel(), **{w.name: np.asarray(w.numpy()).ravel() for w in layer.weights}}
 
 
@@ -33,6 +33,7 @@ cases = {
     "relu": dict(x=x, weights={**base, "moving_stddev": [1, 0]}, clipping={}),
     "no_center_scale": dict(x=x, weights=base, clipping={}, center=False, scale=False),
     "two_calls": dict(x=x, weights=base, clipping={}, calls=2),
+    "masked": dict(x=np.array([[1, -1.5625], [3, -0.4375], [1000, -1000]]), weights=base, clipping={}, mask=[True, True, False]),
     "inference": dict(x=x, weights={**base, "moving_mean": [0.5, -1], "moving_variance": [0.4375, 0]},
                       clipping={"rmax": 1.0, "dmax": 0.0}, training=False),
 }
