@@ -26,8 +26,8 @@ public static class Diagnoser
         [WrongConvention.MovingStatisticsSwapped] = "moving mean and moving variance swapped",
         [WrongConvention.FrozenIgnored] = "a frozen layer (trainable=false) called with training=true still uses batch statistics and updates them; Keras 3 and tf.keras 2 run it in inference mode",
         [WrongConvention.MovingStatisticsNotUpdated] = "training leaves the moving statistics untouched; Keras updates them on every training call",
-        [WrongConvention.Float32Hyperparameters] = "momentum and epsilon rounded to float32 before use (ONNX stores float attributes as float32), visible on float64 data; Keras uses them in the data's precision",
-        [WrongConvention.Float64ComputedInFloat32] = "float64 data computed in float32 and cast back (Keras 3.12+ on every backend but TensorFlow: result_type maps float64 to float32); the suite's float64 cases are held to float64 precision",
+        [WrongConvention.Float32Hyperparameters] = "momentum and epsilon rounded to float32 before use (ONNX stores float attributes as float32), visible on float64 data; Keras applies them in its compute dtype, float64 for float64 data on TensorFlow (on every backend before Keras 3.12)",
+        [WrongConvention.Float64ComputedInFloat32] = "float64 data computed in float32 and cast back, every missed value a float32 number (Keras 3.12+ on every backend but TensorFlow: result_type maps float64 to float32); the suite's float64 cases hold the float64 result, what Keras computes on TensorFlow",
     }.ToImmutableDictionary();
 
     /// <summary>The known mistakes the response matches; empty when none does (or it has no outputs).</summary>
@@ -77,7 +77,7 @@ public static class Diagnoser
             // Keras' NumPy and torch backends since 3.12: the single pass, in float32, on float64 data.
             if (fixture.DType == FixtureDType.Float64 && MissesOnlyWithFloat32Values(fixture, response))
             {
-                findings.Add(new Finding(WrongConvention.Float64ComputedInFloat32, $"every other missed value is a float32 number: {s_explanations[WrongConvention.Float64ComputedInFloat32]} (together with single_pass_variance)"));
+                findings.Add(new Finding(WrongConvention.Float64ComputedInFloat32, $"{s_explanations[WrongConvention.Float64ComputedInFloat32]} (together with single_pass_variance)"));
             }
         }
 
