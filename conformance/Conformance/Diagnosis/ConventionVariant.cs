@@ -158,8 +158,8 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
 
     /// <summary>
     /// The hyperparameters as the variant sees them: rounded to float32 for <see cref="WrongConvention.Float32Hyperparameters"/>,
-    /// and in a float32 computation (Keras multiplies float32 tensors by the Python floats, which NumPy and torch
-    /// then apply in float32).
+    /// and in a float32 computation (Keras multiplies float32 tensors by the Python floats, which every backend
+    /// applies in the tensor's float32).
     /// </summary>
     private BatchNormOptions Hyperparameters<T>(BatchNormOptions options) =>
         Has(WrongConvention.Float32Hyperparameters) || InFloat32<T>() ? options with { Momentum = (float)options.Momentum, Epsilon = (float)options.Epsilon } : options;
