@@ -170,6 +170,7 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("AxisFromWrongEnd", "axis_from_wrong_end")]
     [InlineData("MovingStatisticsNotUpdated", "moving_statistics_not_updated")]
     [InlineData("Float32Hyperparameters", "float32_hyperparameters")]
+    [InlineData("Float64ComputedInFloat32", "float64_computed_in_float32")]
     public void KnownWrongVariant_IsDiagnosed(string variant, string convention) => AssertDiagnosed(variant, convention, "keep.r4.*");
 
     [Fact]

@@ -319,7 +319,7 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         _ => PairwiseSum(values[..(values.Length / 2)]) + PairwiseSum(values[(values.Length / 2)..]),
     };
 
-    private static float[] ToFloats<T>(ReadOnlySpan<T> values)
+    internal static float[] ToFloats<T>(ReadOnlySpan<T> values)
         where T : IFloatingPointIeee754<T>
     {
         float[] floats = new float[values.Length];
@@ -331,7 +331,7 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         return floats;
     }
 
-    private static void Write<T>(float[] values, Span<T> destination)
+    internal static void Write<T>(float[] values, Span<T> destination)
         where T : IFloatingPointIeee754<T>
     {
         for (int i = 0; i < values.Length; i++)

@@ -7,6 +7,16 @@ namespace BatchNormAxis.Conformance.Diagnosis;
 /// pass variance in float32 for float32 data, where its cancellation shows). The diagnosis runs a failing case
 /// through each variant and names the ones the implementation's outputs match.
 /// </summary>
+/// <remarks>
+/// <see cref="WrongConvention.Float64ComputedInFloat32"/> on float64 data does what Keras 3.12+ does outside
+/// TensorFlow (<c>keras/src/layers/normalization/batch_normalization.py</c> lines 345-405 at v3.15.1): the input,
+/// gamma, beta, the moving statistics, momentum and epsilon rounded to float32; the computation in float32 (here:
+/// in double on those float32 values, which a float32 computation matches within the float32 error model); every
+/// result rounded to float32 and stored as float64. Moving statistics a call does not assign (inference, frozen)
+/// come back exactly as given. On other dtypes the variant is the correct computation.
+/// <para>The mistakes are not modelled for batch renormalization: a renorm layer gets the reference's answer, so no
+/// variant explains a renorm failure.</para>
+/// </remarks>
 /// <param name="convention">The mistake to make.</param>
 public sealed class ConventionVariant(WrongConvention convention) : IBatchNormalization
 {
@@ -31,9 +41,16 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
-        options = Hyperparameters(options);
-        Layer layer = Layer.Read(layout, options, weights, Has);
-        double[] input = Wide(x);
+        if (options.Renorm is not null)
+        {
+            ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
+            return;
+        }
+
+        Func<double, double> precision = Precision<T>();
+        options = Hyperparameters<T>(options);
+        Layer layer = Layer.Read(layout, options, weights, Has, precision);
+        double[] input = Wide(x, precision);
         bool useBatch = training && (options.Trainable || Has(WrongConvention.FrozenIgnored));
         int[] parameterOf = ParameterChannels(layout);
 
@@ -54,8 +71,10 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             y[i] = (layer.Gamma[p] * ((input[i] - mean[s]) / Deviation(variance[s], options.Epsilon))) + layer.Beta[p];
         }
 
-        double[] newMean = [.. layer.MovingMean];
-        double[] newVariance = [.. layer.MovingVariance];
+        // Statistics the call does not assign come back exactly as the layer holds them, even from a float32 computation.
+        Layer held = Layer.Read(layout, options, weights, Has, static v => v);
+        double[] newMean = held.MovingMean;
+        double[] newVariance = held.MovingVariance;
         if (useBatch && statisticCount == layout.ChannelCount && !Has(WrongConvention.MovingStatisticsNotUpdated))
         {
             double keep = Has(WrongConvention.PyTorchMomentum) ? 1 - options.Momentum : options.Momentum;
@@ -64,14 +83,14 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             {
                 // n/(n-1) as written: with one value per channel it is 0 * 1/0, a NaN moving variance (PyTorch's ATen op).
                 double batchVariance = Has(WrongConvention.UnbiasedMovingVariance) ? variance[c] * n / (n - 1) : variance[c];
-                newMean[c] = (layer.MovingMean[c] * keep) + (mean[c] * (1 - keep));
-                newVariance[c] = (layer.MovingVariance[c] * keep) + (batchVariance * (1 - keep));
+                newMean[c] = precision((layer.MovingMean[c] * keep) + (mean[c] * (1 - keep)));
+                newVariance[c] = precision((layer.MovingVariance[c] * keep) + (batchVariance * (1 - keep)));
             }
         }
 
-        Narrow(y, destinations.Y);
-        Narrow(newMean, destinations.MovingMean);
-        Narrow(newVariance, destinations.MovingVariance);
+        Narrow(y, destinations.Y, precision);
+        Narrow(newMean, destinations.MovingMean, static v => v);
+        Narrow(newVariance, destinations.MovingVariance, static v => v);
     }
 
     /// <inheritdoc/>
@@ -80,10 +99,17 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(options);
-        options = Hyperparameters(options);
-        Layer layer = Layer.Read(layout, options, weights, Has);
-        double[] input = Wide(x);
-        double[] gradient = Wide(dy);
+        if (options.Renorm is not null)
+        {
+            ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
+            return;
+        }
+
+        Func<double, double> precision = Precision<T>();
+        options = Hyperparameters<T>(options);
+        Layer layer = Layer.Read(layout, options, weights, Has, precision);
+        double[] input = Wide(x, precision);
+        double[] gradient = Wide(dy, precision);
         bool useBatch = training && (options.Trainable || Has(WrongConvention.FrozenIgnored));
         int[] parameterOf = ParameterChannels(layout);
         (int[] groupOf, int statisticCount) = useBatch ? StatisticGroups(layout) : (parameterOf, layout.ChannelCount);
@@ -122,23 +148,34 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             (dgamma, dbeta) = (dbeta, dgamma);
         }
 
-        Narrow(dx, destinations.Dx);
+        Narrow(dx, destinations.Dx, precision);
         if (options.Scale)
         {
-            Narrow(dgamma, destinations.Dgamma);
+            Narrow(dgamma, destinations.Dgamma, precision);
         }
 
         if (options.Center)
         {
-            Narrow(dbeta, destinations.Dbeta);
+            Narrow(dbeta, destinations.Dbeta, precision);
         }
     }
 
     private bool Has(WrongConvention mistake) => Convention == mistake || Also == mistake;
 
-    /// <summary>The hyperparameters as the variant sees them: rounded to float32 for <see cref="WrongConvention.Float32Hyperparameters"/>.</summary>
-    private BatchNormOptions Hyperparameters(BatchNormOptions options) =>
-        Has(WrongConvention.Float32Hyperparameters) ? options with { Momentum = (float)options.Momentum, Epsilon = (float)options.Epsilon } : options;
+    /// <summary>Whether this variant computes data of type T in float32: float64 data under <see cref="WrongConvention.Float64ComputedInFloat32"/>.</summary>
+    private bool InFloat32<T>() => Has(WrongConvention.Float64ComputedInFloat32) && typeof(T) == typeof(double);
+
+    /// <summary>What every value the computation reads or writes is rounded to: float32, or nothing.</summary>
+    private Func<double, double> Precision<T>() => InFloat32<T>() ? static v => (float)v : static v => v;
+
+    /// <summary>
+    /// The hyperparameters as the variant sees them: rounded to float32 for <see cref="WrongConvention.Float32Hyperparameters"/>,
+    /// and in a float32 computation (Keras multiplies float32 tensors by the Python floats, which every backend
+    /// applies in the tensor's float32).
+    /// </summary>
+    private BatchNormOptions Hyperparameters<T>(BatchNormOptions options) =>
+        Has(WrongConvention.Float32Hyperparameters) || InFloat32<T>() ? options with { Momentum = (float)options.Momentum, Epsilon = (float)options.Epsilon } : options;
+
 
     private double Deviation(double variance, double epsilon) =>
         Has(WrongConvention.EpsilonOutsideRoot) ? Math.Sqrt(variance) + epsilon : Math.Sqrt(variance + epsilon);
@@ -188,8 +225,8 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         double[] variance = new double[channels];
         if (Has(WrongConvention.SinglePassVariance))
         {
-            // float32 data: the cancellation of E[x²] - E[x]² shows only in float32 arithmetic.
-            bool single = typeof(T) == typeof(float) || typeof(T) == typeof(Half);
+            // float32 arithmetic (float32 data, or float64 computed in float32): only there does E[x²] - E[x]² cancel.
+            bool single = typeof(T) == typeof(float) || typeof(T) == typeof(Half) || InFloat32<T>();
             float[] sumF = new float[channels];
             float[] squaresF = new float[channels];
             double[] squares = new double[channels];
@@ -232,37 +269,38 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         return (mean, variance);
     }
 
-    private static double[] Wide<T>(ReadOnlySpan<T> values)
+    private static double[] Wide<T>(ReadOnlySpan<T> values, Func<double, double>? precision = null)
         where T : IFloatingPointIeee754<T>
     {
         double[] wide = new double[values.Length];
         for (int i = 0; i < values.Length; i++)
         {
             wide[i] = double.CreateTruncating(values[i]);
+            wide[i] = precision is null ? wide[i] : precision(wide[i]);
         }
 
         return wide;
     }
 
-    private static void Narrow<T>(double[] values, Span<T> destination)
+    private static void Narrow<T>(double[] values, Span<T> destination, Func<double, double> precision)
         where T : IFloatingPointIeee754<T>
     {
         for (int i = 0; i < values.Length; i++)
         {
-            destination[i] = T.CreateTruncating(values[i]);
+            destination[i] = T.CreateTruncating(precision(values[i]));
         }
     }
 
     /// <summary>The layer's weights as the variant reads them (swapped, for the swapping conventions).</summary>
     private sealed record Layer(double[] Gamma, double[] Beta, double[] MovingMean, double[] MovingVariance)
     {
-        public static Layer Read<T>(AxisResolution layout, BatchNormOptions options, BatchNormWeights<T> weights, Func<WrongConvention, bool> has)
+        public static Layer Read<T>(AxisResolution layout, BatchNormOptions options, BatchNormWeights<T> weights, Func<WrongConvention, bool> has, Func<double, double> precision)
             where T : IFloatingPointIeee754<T>
         {
-            double[] gamma = options.Scale ? Wide(weights.Gamma) : [.. Enumerable.Repeat(1.0, layout.ChannelCount)];
-            double[] beta = options.Center ? Wide(weights.Beta) : new double[layout.ChannelCount];
-            double[] movingMean = Wide(weights.MovingMean);
-            double[] movingVariance = Wide(weights.MovingVariance);
+            double[] gamma = options.Scale ? Wide(weights.Gamma, precision) : [.. Enumerable.Repeat(1.0, layout.ChannelCount)];
+            double[] beta = options.Center ? Wide(weights.Beta, precision) : new double[layout.ChannelCount];
+            double[] movingMean = Wide(weights.MovingMean, precision);
+            double[] movingVariance = Wide(weights.MovingVariance, precision);
             Layer layer = new(gamma, beta, movingMean, movingVariance);
             if (has(WrongConvention.GammaBetaSwapped))
             {

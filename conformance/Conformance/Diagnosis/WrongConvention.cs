@@ -18,7 +18,7 @@ public enum WrongConvention
     /// <summary>(x - mean) / (sqrt(variance) + epsilon): epsilon outside the square root.</summary>
     EpsilonOutsideRoot,
 
-    /// <summary>Variance as E[x²] - E[x]² in one pass, which cancels catastrophically (Keras 3's NumPy and torch backends).</summary>
+    /// <summary>Variance as E[x²] - E[x]² in one pass, which cancels catastrophically (Keras 3's NumPy and torch backends, unmasked).</summary>
     SinglePassVariance,
 
     /// <summary>Parameters and statistics indexed by flat index modulo C: the channel taken as the last axis (TF.js CPU, tensorflow/tfjs#1106).</summary>
