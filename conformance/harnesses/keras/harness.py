@@ -34,7 +34,8 @@ try:
 except Exception as error:  # one clear line instead of a traceback; the runner reports the harness unusable
     first = str(error).splitlines()[0] if str(error) else ""
     sys.stderr.write(f"keras harness: cannot import keras (KERAS_BACKEND={os.environ.get('KERAS_BACKEND', 'unset')}): "
-                     f"{type(error).__name__}: {first}; install it with `pip install keras numpy` and a backend\n")
+                     f"{type(error).__name__}: {first}; Keras 3, NumPy and the backend must import "
+                     "(`pip install keras numpy`, and torch, jax or tensorflow for those backends)\n")
     sys.exit(3)
 
 BACKEND = keras.backend.backend()
@@ -236,13 +237,19 @@ def capabilities():
 def backend_version():
     module = {"numpy": "numpy", "torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}.get(BACKEND)
     version = getattr(sys.modules.get(module), "__version__", None) if module else None
-    return f"{BACKEND} backend" + (f", {module} {version}" if version else "")
+    return f"{module} {version}" if version else f"{BACKEND} backend"
 
 
 def main():
     for line in sys.stdin:
-        message = json.loads(line)
-        if message["cmd"] == "start":
+        try:
+            message = json.loads(line)
+            command = message.get("cmd") if isinstance(message, dict) else None
+        except ValueError:
+            message, command = None, None
+        if command not in ("start", "run", "stop") or (command == "run" and not isinstance(message.get("seq"), int)):
+            reply = {"error": {"message": f"keras harness: not a start, run or stop message: {line[:200]!r}"}}
+        elif command == "start":
             reply = {
                 "protocol": 1,
                 "implementation": {"name": f"keras-{BACKEND}", "version": f"{keras.__version__} ({backend_version()})",
@@ -250,7 +257,7 @@ def main():
                                    "homepage": "https://keras.io/api/layers/normalization_layers/batch_normalization/"},
                 "capabilities": capabilities(),
             }
-        elif message["cmd"] == "run":
+        elif command == "run":
             try:
                 reply = run(message["case"])
             except KerasRaised as raised:
