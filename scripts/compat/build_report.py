@@ -404,8 +404,10 @@ def markdown(data):
     w("")
     w("## Known behaviours and where they show up")
     w("")
-    w("Each known behaviour of these frameworks, from their issue trackers or measured earlier by this project's peer "
-      "harnesses (`conformance/harnesses/`), checked against this run; the count is computed from the reports.")
+    w("Each known behaviour of these frameworks, from their issue trackers, measured earlier by this project's peer "
+      "harnesses (`conformance/harnesses/`), or read in Keras' code, checked against this run; the count is computed "
+      "from the reports. Keras' rows without a case count come from `conformance/harnesses/keras/known_behaviours.py`, "
+      "run on the same Keras: small deterministic computations for what no fixture shows.")
     w("")
     w("| framework | behaviour | status | evidence |")
     w("|---|---|---|---|")
