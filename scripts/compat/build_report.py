@@ -81,6 +81,8 @@ def features(entry):
         rows.append("center/scale off, epsilon, momentum")
     if prefix == "spelling":
         rows.append("axis spellings (negative, list, shuffled)")
+    if "renorm" in caps:
+        rows.append("batch renormalization (renorm=True)")
     return rows
 
 
@@ -93,6 +95,7 @@ ROW_ORDER = [
     "sequence (moving statistics carried over calls)", "backward", "masks", "invalid-input rejection",
     "edge data (constant, huge, tiny, NaN, inf, signed zero, large offset, one value per channel)",
     "center/scale off, epsilon, momentum", "axis spellings (negative, list, shuffled)",
+    "batch renormalization (renorm=True)",
 ]
 
 OUTPUT_ROWS = {"output y, training": "y", "moving mean, training": "moving_mean", "moving variance, training": "moving_variance"}
