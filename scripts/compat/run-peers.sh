@@ -71,6 +71,21 @@ need() {  # need <what is missing> <command to install it>
 }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+work=artifacts/compat
+mkdir -p "$work"
+step "Keras $keras_version source"
+if [ -n "$keras_git" ]; then
+    keras_source=$work/keras-src
+    rm -rf "$keras_source" && mkdir -p "$keras_source"
+    git -C "$keras_git" archive "$keras_tag" | tar -x -C "$keras_source"
+fi
+found=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$keras_source/keras/src/version.py")
+if [ "$found" != "$keras_version" ]; then
+    echo "run-peers: $keras_source/keras/src/version.py says ${found:-no version}, expected $keras_version (check out tag $keras_tag)" >&2
+    exit 2
+fi
+keras_source=$(cd "$keras_source" && pwd)
+
 step "peers: install what is missing"
 if ! /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
     need "PyTorch (Debian python3-torch)" "apt-get install --no-install-recommends python3-torch python3-numpy"
@@ -98,21 +113,7 @@ dotnet build -c Release conformance/harnesses/onnxruntime -nologo -v quiet -clp:
 
 bnaxis=conformance/Cli/bin/Release/net10.0/bnaxis.dll
 ort=conformance/harnesses/onnxruntime/bin/Release/net10.0/bnaxis-ort-harness.dll
-work=artifacts/compat
-mkdir -p "$work"
-
-step "Keras $keras_version from source, with stand-ins for what does not import"
-if [ -n "$keras_git" ]; then
-    keras_source=$work/keras-src
-    rm -rf "$keras_source" && mkdir -p "$keras_source"
-    git -C "$keras_git" archive "$keras_tag" | tar -x -C "$keras_source"
-fi
-found=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' "$keras_source/keras/src/version.py")
-if [ "$found" != "$keras_version" ]; then
-    echo "run-peers: $keras_source/keras/src/version.py says ${found:-no version}, expected $keras_version (check out tag $keras_tag)" >&2
-    exit 2
-fi
-keras_source=$(cd "$keras_source" && pwd)
+step "Keras: stand-ins for what does not import"
 standins=$work/keras-standins
 rm -rf "$standins" && mkdir -p "$standins"
 used_standins=()
