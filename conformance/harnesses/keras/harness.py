@@ -52,8 +52,9 @@ def bfloat16():
 
 
 WIRE = {"float16": np.dtype(np.float16), "float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
-if bfloat16() is not None:
-    WIRE["bfloat16"] = bfloat16()
+BFLOAT16 = bfloat16()
+if BFLOAT16 is not None:
+    WIRE["bfloat16"] = BFLOAT16
 
 
 def accepts_renorm():
