@@ -358,7 +358,7 @@ def markdown(data):
         w(f"Keras {keras_run['version']} from its source: keras-team/keras at tag `{keras_run['tag']}` (exported with "
           "`git archive`, or a checkout; `scripts/compat/run-peers.sh` checks that `keras/src/version.py` says "
           f"{keras_run['version']}), imported from the source tree, with no package installed, since no Python package "
-          "index is reachable here. Its pure-Python dependencies are Debian's (" + ", ".join(f"`{d}`" for d in keras_run["debian"])
+          "index is reachable here. Its dependencies that Debian packages are Debian's (" + ", ".join(f"`{d}`" for d in keras_run["debian"])
           + "). " + ("Stand-ins from [scripts/compat/keras-standins/](../scripts/compat/keras-standins/README.md) "
                      "replaced what does not import: " + ", ".join(f"`{m}`" for m in standins)
                      + " (optree: a pure-Python subset of the functions `keras/src/tree/optree_impl.py` calls; jax and "

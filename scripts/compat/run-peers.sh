@@ -18,7 +18,7 @@
 # install is missing under --no-install.
 #
 # Installs what is missing (skips what is present): Debian's python3-torch and python3-numpy (apt-get, about 640 MB),
-# Keras' pure-Python dependencies from Debian (python3-absl python3-rich python3-packaging python3-h5py
+# Keras' dependencies that Debian packages (python3-absl python3-rich python3-packaging python3-h5py
 # python3-scipy), the TF.js harness's npm packages (npm ci, 83 MB), and builds bnaxis and the ONNX Runtime harness
 # (NuGet restore of Microsoft.ML.OnnxRuntime, about 400 MB). Keras runs from its source with the numpy backend and,
 # for each of optree, ml_dtypes and jax that does not import, the stand-in from scripts/compat/keras-standins/ (see
