@@ -367,6 +367,13 @@ def markdown(data):
                      if standins else "No stand-in was needed. ")
           + "A user with `pip install keras` runs the same harness without any of this.")
         w("")
+        if keras_run.get("renorm"):
+            w("The fixtures have renorm cases, and the harness declares `renorm` (Keras 3.14 and later accept "
+              "`renorm=`).")
+        else:
+            w("The fixtures have no renorm case, so the harness ran with `BNAXIS_KERAS_RENORM=0` (a runner without the "
+              "renorm tier refuses the `renorm` feature).")
+        w("")
         torch = keras_run.get("torch_not_run")
         if torch:
             w(f"The torch backend has no row: {torch}.")

@@ -171,8 +171,8 @@ else
     torch_note="import keras with KERAS_BACKEND=torch and Debian's torch $torch_version fails: $reason ($where at $keras_tag)"
 fi
 # How Keras was run, for the report (nothing volatile: no path, no timing).
-/usr/bin/python3 -c 'import json, sys; print(json.dumps({"version": sys.argv[1], "tag": sys.argv[2], "debian": sys.argv[3].split(), "torch_not_run": sys.argv[4], "standins": sys.argv[5:]}))' \
-    "$keras_version" "$keras_tag" "$keras_debs" "$torch_note" ${used_standins[@]+"${used_standins[@]}"} > "$work/keras-run.json"
+/usr/bin/python3 -c 'import json, sys; print(json.dumps({"version": sys.argv[1], "tag": sys.argv[2], "debian": sys.argv[3].split(), "torch_not_run": sys.argv[4], "renorm": sys.argv[5] == "1", "standins": sys.argv[6:]}))' \
+    "$keras_version" "$keras_tag" "$keras_debs" "$torch_note" "$renorm" ${used_standins[@]+"${used_standins[@]}"} > "$work/keras-run.json"
 
 if [ -z "$date_arg" ]; then
     if $check && [ -f docs/compatibility.json ]; then
