@@ -5,7 +5,11 @@ Standard library only (run it with /usr/bin/python3). Everything in the output c
 fixture manifest; nothing volatile (timings, paths, stderr) is copied, so the same runs give the same bytes.
 
     build_report.py --date 2026-12-01 --manifest fixtures/manifest.json --md docs/compatibility.md \
-        --json docs/compatibility.json pytorch=artifacts/compat/pytorch.json onnxruntime=... tfjs=...
+        --json docs/compatibility.json [--keras-run keras-run.json] [--extra-behaviours rows.json ...] \
+        pytorch=artifacts/compat/pytorch.json onnxruntime=... tfjs=... keras-numpy=...
+
+--keras-run is what run-peers.sh wrote about how Keras ran (version, tag, Debian packages, stand-ins, why the torch
+backend did not run); --extra-behaviours are rows of conformance/harnesses/keras/known_behaviours.py.
 """
 
 import argparse
@@ -24,6 +28,12 @@ PEERS = OrderedDict([
                      "conformance/harnesses/onnxruntime/expectations.json")),
     ("tfjs", ("TF.js `tf.layers.batchNormalization` (CPU)", "node conformance/harnesses/tfjs/harness.mjs",
               "conformance/harnesses/tfjs/expectations.json")),
+    ("keras-numpy", ("Keras 3 `BatchNormalization` (numpy backend)",
+                     "KERAS_BACKEND=numpy /usr/bin/python3 conformance/harnesses/keras/harness.py",
+                     "conformance/harnesses/keras/expectations-keras3-profile.json")),
+    ("keras-torch", ("Keras 3 `BatchNormalization` (torch backend)",
+                     "KERAS_BACKEND=torch /usr/bin/python3 conformance/harnesses/keras/harness.py",
+                     "conformance/harnesses/keras/expectations-keras3-profile.json")),
 ])
 
 NOT_PASSED = ("failed", "errored", "timeout", "crashed", "not_run")
@@ -71,6 +81,8 @@ def features(entry):
         rows.append("center/scale off, epsilon, momentum")
     if prefix == "spelling":
         rows.append("axis spellings (negative, list, shuffled)")
+    if "renorm" in caps:
+        rows.append("batch renormalization (renorm=True)")
     return rows
 
 
@@ -83,6 +95,7 @@ ROW_ORDER = [
     "sequence (moving statistics carried over calls)", "backward", "masks", "invalid-input rejection",
     "edge data (constant, huge, tiny, NaN, inf, signed zero, large offset, one value per channel)",
     "center/scale off, epsilon, momentum", "axis spellings (negative, list, shuffled)",
+    "batch renormalization (renorm=True)",
 ]
 
 OUTPUT_ROWS = {"output y, training": "y", "moving mean, training": "moving_mean", "moving variance, training": "moving_variance"}
@@ -158,7 +171,7 @@ def says(verdict, text):
     return lambda c: c["verdict"] == verdict and text in (c["message"] or "")
 
 
-def known_behaviours(reports, manifest):
+def known_behaviours(reports, manifest, extra):
     kind = {e["id"]: e for e in manifest["cases"]}
 
     def training_forward(c):
@@ -198,13 +211,27 @@ def known_behaviours(reports, manifest):
         ("tfjs", "moving variance is biased, as in Keras", count(r["tfjs"], output_ok("moving_variance")),
          "training cases whose moving variance passes"),
     ]
+    for key in ("keras-numpy", "keras-torch"):
+        float64_failed = count(r[key], lambda c: c["id"].endswith(".f64") and c["verdict"] in NOT_PASSED)
+        items += [
+            (key, "float64 is computed in float32 (since Keras 3.12 on every backend but TensorFlow: "
+                  "keras/src/backend/common/dtypes.py line 240, batch_normalization.py line 345 at v3.15.1)",
+             count(r[key], diagnosed("float64_computed_in_float32")),
+             "cases diagnosed `float64_computed_in_float32` (of %d float64 cases not passed)" % float64_failed),
+            (key, "the unmasked batch variance is single-pass E[x^2] - E[x]^2 (keras/src/backend/numpy/nn.py line 951, "
+                  "backend/torch/nn.py lines 980-982 at v3.15.1)", count(r[key], diagnosed("single_pass_variance")),
+             "cases diagnosed `single_pass_variance`"),
+        ]
     rows = []
     for key, behaviour, n, unit in items:
+        if r[key] is None and key == "keras-torch":
+            continue  # said under "How Keras was run"
         if r[key] is None:
             status, evidence = "not run", "this peer was not run"
         else:
             status, evidence = ("shown" if n > 0 else "not shown"), f"{n} {unit}"
         rows.append({"peer": key, "behaviour": behaviour, "status": status, "count": n, "evidence": evidence})
+    rows += [dict(row) for row in extra]
     rows += [
         {"peer": "onnxruntime", "behaviour": "ORT 1.30.0 is about 20x slower on 2-D (N, C) input (microsoft/onnxruntime#25599)",
          "status": "not applicable", "count": 0, "evidence": "a speed issue of 1.30.0, not a semantic one; this report pins 1.31.1 and measures no timings"},
@@ -218,7 +245,7 @@ def known_behaviours(reports, manifest):
 
 # --- Output ----------------------------------------------------------------------------------------------------
 
-def build(reports, manifest, date):
+def build(reports, manifest, date, keras_run=None, extra=()):
     entries = manifest["cases"]
     by_id = {e["id"]: e for e in entries}
     peers = []
@@ -273,7 +300,8 @@ def build(reports, manifest, date):
         "peers": peers,
         "matrix": matrix,
         "families": {p["key"]: families(reports[p["key"]]) for p in peers},
-        "known_behaviours": known_behaviours(reports, manifest),
+        "known_behaviours": known_behaviours(reports, manifest, extra),
+        "keras_run": keras_run,
         "cases": OrderedDict((e["id"], OrderedDict(
             (p["key"], {"verdict": c["verdict"], "diagnosis": [d["convention"] for d in c["diagnosis"]]})
             for p in peers for c in [next(x for x in reports[p["key"]]["cases"] if x["id"] == e["id"])]))
@@ -292,7 +320,7 @@ def markdown(data):
     peers = data["peers"]
     out = []
     w = out.append
-    w("# Compatibility: PyTorch, ONNX Runtime and TF.js against Keras `BatchNormalization(axis=...)`")
+    w("# Compatibility: PyTorch, ONNX Runtime, TF.js and Keras 3 itself against Keras `BatchNormalization(axis=...)`")
     w("")
     w(f"Generated on {data['date']} by `scripts/compat/run-peers.sh` from the conformance suite {data['suite_version']} "
       f"(fixture format {data['format_version']}, {data['case_count']} cases): each framework ran every case through its harness "
@@ -301,8 +329,9 @@ def markdown(data):
       "[compatibility.json](compatibility.json) (the same numbers, plus every case's verdict and diagnosis per framework).")
     w("")
     w("The harnesses adapt layouts only (a Keras keep-set onto the framework's channel dimension 1, PyTorch's momentum "
-      "`1 - m`); they never correct a framework's convention, so every difference below is the framework's own. See "
-      "[conformance/harnesses/README.md](../conformance/harnesses/README.md).")
+      "`1 - m`); they never correct a framework's convention, so every difference below is the framework's own. The "
+      "Keras harness calls `keras.layers.BatchNormalization` itself, through its public API, and maps only Keras' "
+      "own exceptions to error categories. See [conformance/harnesses/README.md](../conformance/harnesses/README.md).")
     w("")
     w("## Frameworks")
     w("")
@@ -321,6 +350,34 @@ def markdown(data):
         w(f"- **{p['title']}** (`{p['implementation']}`, {p['language']}): dtypes {', '.join(p['dtypes'])}; ranks "
           f"{', '.join(str(r) for r in p['ranks'])}; {', '.join(p['features'])}. Harness: `{p['harness']}`.")
     w("")
+    keras_run = data.get("keras_run")
+    if keras_run:
+        standins = keras_run["standins"]
+        w("## How Keras was run")
+        w("")
+        w(f"Keras {keras_run['version']} from its source: keras-team/keras at tag `{keras_run['tag']}` (exported with "
+          "`git archive`, or a checkout; `scripts/compat/run-peers.sh` checks that `keras/src/version.py` says "
+          f"{keras_run['version']}), imported from the source tree, with no package installed, since no Python package "
+          "index is reachable here. Its dependencies that Debian packages are Debian's (" + ", ".join(f"`{d}`" for d in keras_run["debian"])
+          + "). " + ("Stand-ins from [scripts/compat/keras-standins/](../scripts/compat/keras-standins/README.md) "
+                     "replaced what does not import: " + ", ".join(f"`{m}`" for m in standins)
+                     + " (optree: a pure-Python subset of the functions `keras/src/tree/optree_impl.py` calls; jax and "
+                     "ml_dtypes: imported at module top by Keras, never called by this layer, raising ImportError if "
+                     "called). Without ml_dtypes there is no bfloat16, so the harness declares none. "
+                     if standins else "No stand-in was needed. ")
+          + "A user with `pip install keras` runs the same harness without any of this.")
+        w("")
+        if keras_run.get("renorm"):
+            w("The fixtures have renorm cases, and the harness declares `renorm` (Keras 3.14 and later accept "
+              "`renorm=`).")
+        else:
+            w("The fixtures have no renorm case, so the harness ran with `BNAXIS_KERAS_RENORM=0` (a runner without the "
+              "renorm tier refuses the `renorm` feature).")
+        w("")
+        torch = keras_run.get("torch_not_run")
+        if torch:
+            w(f"The torch backend has no row: {torch}.")
+            w("")
     w("## Matrix")
     w("")
     w("Cases passed out of the cases of each feature; `n/a` counts the cases the harness does not declare. A case can "
@@ -357,8 +414,10 @@ def markdown(data):
     w("")
     w("## Known behaviours and where they show up")
     w("")
-    w("Each known behaviour of these frameworks, from their issue trackers or measured earlier by this project's peer "
-      "harnesses (`conformance/harnesses/`), checked against this run; the count is computed from the reports.")
+    w("Each known behaviour of these frameworks, from their issue trackers, measured earlier by this project's peer "
+      "harnesses (`conformance/harnesses/`), or read in Keras' code, checked against this run; the count is computed "
+      "from the reports. Keras' rows without a case count come from `conformance/harnesses/keras/known_behaviours.py`, "
+      "run on the same Keras: small deterministic computations for what no fixture shows.")
     w("")
     w("| framework | behaviour | status | evidence |")
     w("|---|---|---|---|")
@@ -376,6 +435,10 @@ def markdown(data):
       "cases fit within bfloat16 rounding and are coincidences, as the profile says.")
     w("- PyTorch `invalid.parameter-shape.r3.k1.gamma-rank.f32`: PyTorch checks a weight's element count only, so it "
       "accepts a gamma of the wrong rank.")
+    w("- Keras: the numpy backend has no autodiff, so its harness declares no `backward`; Keras 3 takes one int "
+      "axis, so list and multi-axis cases are unsupported. Its profile lists float64 (computed in float32) and the "
+      "single-pass variance; the float64 failures carry `float64_computed_in_float32` once the suite's diagnosis "
+      "knows that convention.")
     w("- PyTorch's ATen run has no profile (it differs from `F.batch_norm` only where one value per channel is "
       "refused); it is there to show the NaN moving variance.")
     w("")
@@ -402,6 +465,9 @@ def main():
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--md", required=True)
     parser.add_argument("--json", required=True)
+    parser.add_argument("--keras-run", help="run-peers.sh's account of how Keras ran (JSON)")
+    parser.add_argument("--extra-behaviours", action="append", default=[],
+                        help="known-behaviour rows (JSON list) from conformance/harnesses/keras/known_behaviours.py")
     parser.add_argument("reports", nargs="+", help="peer=report.json, peer one of " + ", ".join(PEERS))
     args = parser.parse_args()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.date):
@@ -415,13 +481,20 @@ def main():
             reports[key] = load(path)
         except (OSError, ValueError) as error:
             parser.error(f"{key}: cannot read the run report {path}: {error}")
+    keras_run, extra = None, []
+    try:
+        keras_run = load(args.keras_run) if args.keras_run else None
+        for path in args.extra_behaviours:
+            extra += load(path)
+    except (OSError, ValueError) as error:
+        parser.error(f"cannot read {error.filename if isinstance(error, OSError) else 'a JSON file'}: {error}")
     manifest = load(args.manifest)
     expected = sorted(e["id"] for e in manifest["cases"])
     for key, report in reports.items():
         ids = sorted(c["id"] for c in report.get("cases", []))
         if ids != expected:
             parser.error(f"{key}: the run report covers {len(ids)} of the manifest's {len(expected)} cases; run every case (no --filter) with these fixtures")
-    data = build(reports, manifest, args.date)
+    data = build(reports, manifest, args.date, keras_run, extra)
     with open(args.md, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(markdown(data))
     with open(args.json, "w", encoding="utf-8", newline="\n") as handle:
