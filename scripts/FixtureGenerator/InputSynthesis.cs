@@ -64,6 +64,31 @@ internal static class InputSynthesis
     public static double[] MovingVariance(CaseSpec spec, int channels, DeterministicRandom random) =>
         Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.5, 1.5))]);
 
+    /// <summary>A moving stddev in [0.7, 1.2), independent of the moving variance (a layer's weights may be set to anything).</summary>
+    public static double[] MovingStddev(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.7, 1.2))]);
+
+    /// <summary>A renorm mean in [-1, 1): against batch means near 0.25, d spans about [-2, 2] with the stddevs below.</summary>
+    public static double[] RenormMean(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(-1, 1))]);
+
+    /// <summary>
+    /// A renorm stddev in [0.6, 2.6): against batch stddevs near 1.5, r spans about [0.6, 2.5], so clips such as
+    /// [0.8, 1.5] bite on some channels and not on others. With <see cref="CaseSpec.RenormStddevBelowFloor"/>,
+    /// channel 0 holds 0 and channel 1 sqrt(epsilon) / 4.
+    /// </summary>
+    public static double[] RenormStddev(CaseSpec spec, int channels, DeterministicRandom random)
+    {
+        double[] values = [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.6, 2.6))];
+        if (spec.RenormStddevBelowFloor)
+        {
+            values[0] = 0;
+            values[1] = Math.Sqrt(spec.Options.Epsilon) / 4;
+        }
+
+        return Rounded(spec.DType, values);
+    }
+
     /// <summary>A mask over positions (the input without its last axis): 1 keeps, 0 masks out; about 70% kept.</summary>
     public static double[] Mask(CaseSpec spec, int positions, DeterministicRandom random) =>
         [.. Enumerable.Range(0, positions).Select(_ => spec.FullyMasked ? 0.0 : (random.NextBool(0.7) ? 1.0 : 0.0))];
