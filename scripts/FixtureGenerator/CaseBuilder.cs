@@ -9,6 +9,9 @@ namespace BatchNormAxis.FixtureGenerator;
 /// </summary>
 internal sealed class CaseBuilder(PythonOracle oracle)
 {
+    /// <summary>The largest disagreement of the oracles seen so far, per family.</summary>
+    public OracleAgreement Agreement { get; } = new();
+
     private static readonly double s_float64UnitRoundoff = Math.ScaleB(1.0, -53);
 
     public FixtureCase Build(CaseSpec spec) => spec.Kind switch
@@ -381,10 +384,15 @@ internal sealed class CaseBuilder(PythonOracle oracle)
     }
 
     /// <summary>Refuses the case if oracle A strays from oracle B by more than A's own float64 error bound.</summary>
-    private static void CrossCheck(CaseSpec spec, string output, double[] a, double[] b, double[] bound)
+    private void CrossCheck(CaseSpec spec, string output, double[] a, double[] b, double[] bound)
     {
         for (int i = 0; i < a.Length; i++)
         {
+            if (double.IsFinite(a[i]) && double.IsFinite(b[i]))
+            {
+                Agreement.Record(spec, output, i, Math.Abs(a[i] - b[i]), ToleranceModel.Finalize(bound[i], a[i], FixtureDType.Float64));
+            }
+
             bool agree = double.IsNaN(a[i]) || double.IsNaN(b[i])
                 ? double.IsNaN(a[i]) && double.IsNaN(b[i])
                 : double.IsInfinity(a[i]) || double.IsInfinity(b[i])

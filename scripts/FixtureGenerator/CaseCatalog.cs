@@ -315,19 +315,19 @@ internal static class CaseCatalog
     private static IEnumerable<CaseSpec> Renorm()
     {
         RenormOptions none = new();
-        RenormOptions all = new() { RMin = 0.8, RMax = 1.5, DMax = 0.5 };
-        RenormOptions rOnly = new() { RMin = 0.8, RMax = 1.5 };
-        RenormOptions dOnly = new() { DMax = 0.5 };
+        RenormOptions all = new() { RMin = 0.9, RMax = 1.4, DMax = 0.4 };
+        RenormOptions rOnly = new() { RMin = 0.9, RMax = 1.4 };
+        RenormOptions dOnly = new() { DMax = 0.4 };
         BatchNormOptions Layer(RenormOptions renorm) => new() { Renorm = renorm };
 
         // Training calls: (rank, kept, axis as spelled, variant, layer, dtype, clipping must bite, below the floor).
         (int Rank, int[] Kept, AxisSpec Axis, string Variant, BatchNormOptions Options, FixtureDType DType, bool Bite, bool Floor, string Why)[] trainingCalls =
         [
             (4, [3], AxisSpec.Of(-1), "clip-none", Layer(none), FixtureDType.Float32, false, false, "no clipping: r and d as measured"),
-            (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float32, true, false, "rmin 0.8, rmax 1.5, dmax 0.5, each clipping some channels"),
-            (4, [1], AxisSpec.Of(1), "clip-all", Layer(all), FixtureDType.Float32, true, false, "rmin 0.8, rmax 1.5, dmax 0.5, each clipping some channels"),
-            (4, [1], AxisSpec.Of(1), "clip-r", Layer(rOnly), FixtureDType.Float32, true, false, "rmin 0.8 and rmax 1.5 only: d unclipped"),
-            (4, [1], AxisSpec.Of(1), "clip-d", Layer(dOnly), FixtureDType.Float32, true, false, "dmax 0.5 only: r unclipped"),
+            (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float32, true, false, "rmin 0.9, rmax 1.4, dmax 0.4, each clipping some channels"),
+            (4, [1], AxisSpec.Of(1), "clip-all", Layer(all), FixtureDType.Float32, true, false, "rmin 0.9, rmax 1.4, dmax 0.4, each clipping some channels"),
+            (4, [1], AxisSpec.Of(1), "clip-r", Layer(rOnly), FixtureDType.Float32, true, false, "rmin 0.9 and rmax 1.4 only: d unclipped"),
+            (4, [1], AxisSpec.Of(1), "clip-d", Layer(dOnly), FixtureDType.Float32, true, false, "dmax 0.4 only: r unclipped"),
             (4, [1, 2, 3], AxisSpec.List(1, 2, 3), "clip-all", Layer(all), FixtureDType.Float32, true, false, "a multi-axis keep-set, 40 channels of 3 elements"),
             (2, [1], AxisSpec.Of(1), "clip-all", Layer(all), FixtureDType.Float32, false, false, "rank 2, 3 channels of 5 elements"),
             (2, [1], AxisSpec.Of(1), "floor", Layer(none), FixtureDType.Float32, false, true, "renorm_stddev 0 and sqrt(epsilon)/4 in channels 0 and 1: the sqrt(epsilon) floor divides instead"),
@@ -339,7 +339,7 @@ internal static class CaseCatalog
             (3, [1], AxisSpec.Of(1), "momentum-0.5", new BatchNormOptions { Momentum = 0.5, Renorm = none }, FixtureDType.Float32, false, false, "momentum 0.5 for moving_mean and moving_stddev"),
             (3, [1], AxisSpec.Of(1), "renorm-momentum-0.5", new BatchNormOptions { Renorm = new RenormOptions { Momentum = 0.5 } }, FixtureDType.Float32, false, false, "renorm_momentum 0.5 for renorm_mean and renorm_stddev"),
             (3, [1], AxisSpec.Of(1), "renorm-momentum-0", new BatchNormOptions { Renorm = new RenormOptions { Momentum = 0 } }, FixtureDType.Float32, false, false, "renorm_momentum 0: the renorm statistics become the batch's"),
-            (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float64, true, false, "rmin 0.8, rmax 1.5, dmax 0.5, each clipping some channels"),
+            (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float64, true, false, "rmin 0.9, rmax 1.4, dmax 0.4, each clipping some channels"),
             (2, [1], AxisSpec.Of(1), "clip-none", Layer(none), FixtureDType.Float64, false, false, "no clipping: r and d as measured"),
             (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float16, false, false, "float16 storage computed in float32"),
         ];
@@ -354,6 +354,9 @@ internal static class CaseCatalog
                 Shape = s_shapeOfRank[rank],
                 Axis = axis,
                 Options = options,
+
+                // The clip variants of one keep-set share their data: what differs between them is the clipping alone.
+                DataKey = variant.StartsWith("clip-", StringComparison.Ordinal) ? $"renorm.r{rank}.k{Join(kept)}.train.clip.{Short(dtype)}" : null,
                 ClippingMustBite = bite,
                 RenormStddevBelowFloor = floor,
             };

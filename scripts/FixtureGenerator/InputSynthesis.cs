@@ -68,18 +68,18 @@ internal static class InputSynthesis
     public static double[] MovingStddev(CaseSpec spec, int channels, DeterministicRandom random) =>
         Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.7, 1.2))]);
 
-    /// <summary>A renorm mean in [-1, 1): against batch means near 0.25, d spans about [-2, 2] with the stddevs below.</summary>
+    /// <summary>A renorm mean spread over [-1, 1] across the channels (see <see cref="Spread"/>): against batch means near 0.25, d spans about [-2, 2].</summary>
     public static double[] RenormMean(CaseSpec spec, int channels, DeterministicRandom random) =>
-        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(-1, 1))]);
+        Rounded(spec.DType, Spread(-1, 1, channels, random));
 
     /// <summary>
-    /// A renorm stddev in [0.6, 2.6): against batch stddevs near 1.5, r spans about [0.6, 2.5], so clips such as
-    /// [0.8, 1.5] bite on some channels and not on others. With <see cref="CaseSpec.RenormStddevBelowFloor"/>,
-    /// channel 0 holds 0 and channel 1 sqrt(epsilon) / 4.
+    /// A renorm stddev spread over [0.6, 3] across the channels: against batch stddevs near 1.5, r spans about
+    /// [0.5, 2.5], so clips such as [0.9, 1.4] bite on the first and last channels and not on all. With
+    /// <see cref="CaseSpec.RenormStddevBelowFloor"/>, channel 0 holds 0 and channel 1 sqrt(epsilon) / 4.
     /// </summary>
     public static double[] RenormStddev(CaseSpec spec, int channels, DeterministicRandom random)
     {
-        double[] values = [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.6, 2.6))];
+        double[] values = Spread(0.6, 3, channels, random);
         if (spec.RenormStddevBelowFloor)
         {
             values[0] = 0;
@@ -88,6 +88,13 @@ internal static class InputSynthesis
 
         return Rounded(spec.DType, values);
     }
+
+    /// <summary>
+    /// Evenly spaced from <paramref name="low"/> to <paramref name="high"/> over the channels, each moved by up to
+    /// 5% at random: random draws over few channels may all land on one side of a clip bound; a spread cannot.
+    /// </summary>
+    private static double[] Spread(double low, double high, int channels, DeterministicRandom random) =>
+        [.. Enumerable.Range(0, channels).Select(c => (low + ((high - low) * c / Math.Max(channels - 1, 1))) * random.NextUniform(0.95, 1.05))];
 
     /// <summary>A mask over positions (the input without its last axis): 1 keeps, 0 masks out; about 70% kept.</summary>
     public static double[] Mask(CaseSpec spec, int positions, DeterministicRandom random) =>
