@@ -71,6 +71,8 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
             throw new NotSupportedException("float32 without masks only");
         }
 
+        RefuseRenormWithAWrongConvention(options);
+
         float[] input = ToFloats(x);
         int channels = layout.ChannelCount;
         float[] gamma = options.Scale ? ToFloats(weights.Gamma) : Filled(channels, 1f);
@@ -184,6 +186,8 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
             throw new NotSupportedException("float32 only");
         }
 
+        RefuseRenormWithAWrongConvention(options);
+
         float[] input = ToFloats(x);
         float[] gradient = ToFloats(dy);
         int channels = layout.ChannelCount;
@@ -241,6 +245,15 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         if (options.Center && statisticsChannels == channels)
         {
             Write(convention == Convention.GammaBetaSwapped ? sumDyNormalized : sumDy, destinations.Dbeta);
+        }
+    }
+
+    /// <summary>The wrong conventions are plain batch normalization's; renorm's own mistakes are RenormCalibrationTests'.</summary>
+    private void RefuseRenormWithAWrongConvention(BatchNormOptions options)
+    {
+        if (options.Renorm is not null && convention != Convention.Keras)
+        {
+            throw new NotSupportedException($"{Name}: renorm with the Keras convention only");
         }
     }
 
@@ -387,6 +400,11 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
     {
         public static Renormalization Of(RenormOptions options, float[] mean, float[] variance, float epsilon, float[] renormMean, float[] renormStddev)
         {
+            if (renormMean.Length != mean.Length || renormStddev.Length != mean.Length)
+            {
+                throw new InvalidOperationException($"a renorm layer needs {mean.Length} renorm means and stddevs: got {renormMean.Length} and {renormStddev.Length}");
+            }
+
             float[] r = new float[mean.Length];
             float[] d = new float[mean.Length];
             for (int c = 0; c < mean.Length; c++)
