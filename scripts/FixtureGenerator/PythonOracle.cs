@@ -113,9 +113,7 @@ internal sealed class PythonOracle
                 ToNumpy(x), ToList(shape), ToList(keptAxes), ToNumpy(gamma), ToNumpy(beta), ToNumpy(movingMean), ToNumpy(movingVariance),
                 new PyFloat(momentum), new PyFloat(epsilon), useBatchStatistics.ToPython(), mask is null ? PyObject.None : ToNumpy(mask),
             ]);
-            using PyObject function = (exact ? _exact : _oracle).GetAttr("forward");
-            using PyObject result = function.Invoke(arguments);
-            return FromDictionary(result, "y", "mean", "variance", "moving_mean", "moving_variance");
+            return Call(exact, "forward", arguments, "y", "mean", "variance", "moving_mean", "moving_variance");
         }
     }
 
@@ -138,9 +136,7 @@ internal sealed class PythonOracle
                 ToNumpy(x), ToNumpy(dy), ToList(shape), ToList(keptAxes), ToNumpy(gamma), ToNumpy(movingMean), ToNumpy(movingVariance),
                 new PyFloat(epsilon), useBatchStatistics.ToPython(),
             ]);
-            using PyObject function = (exact ? _exact : _oracle).GetAttr("backward");
-            using PyObject result = function.Invoke(arguments);
-            return FromDictionary(result, "dx", "dgamma", "dbeta", "mean", "variance");
+            return Call(exact, "backward", arguments, "dx", "dgamma", "dbeta", "mean", "variance");
         }
     }
 
@@ -170,9 +166,7 @@ internal sealed class PythonOracle
                 new PyFloat(momentum), new PyFloat(renorm.Momentum), new PyFloat(epsilon), Optional(renorm.RMin), Optional(renorm.RMax), Optional(renorm.DMax),
                 useBatchStatistics.ToPython(), mask is null ? PyObject.None : ToNumpy(mask),
             ]);
-            using PyObject function = (exact ? _exact : _oracle).GetAttr("forward_renorm");
-            using PyObject result = function.Invoke(arguments);
-            return FromDictionary(result, "y", "mean", "variance", "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev", "r", "d");
+            return Call(exact, "forward_renorm", arguments, "y", "mean", "variance", "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev", "r", "d");
         }
     }
 
@@ -195,10 +189,16 @@ internal sealed class PythonOracle
                 ToNumpy(x), ToNumpy(dy), ToList(shape), ToList(keptAxes), ToNumpy(gamma), ToNumpy(renormMean), ToNumpy(renormStddev),
                 new PyFloat(epsilon), Optional(renorm.RMin), Optional(renorm.RMax), Optional(renorm.DMax),
             ]);
-            using PyObject function = (exact ? _exact : _oracle).GetAttr("backward_renorm");
-            using PyObject result = function.Invoke(arguments);
-            return FromDictionary(result, "dx", "dgamma", "dbeta", "mean", "variance", "r", "d");
+            return Call(exact, "backward_renorm", arguments, "dx", "dgamma", "dbeta", "mean", "variance", "r", "d");
         }
+    }
+
+    /// <summary>Calls one oracle function (of A, or of B when <paramref name="exact"/>) and reads the named results.</summary>
+    private Dictionary<string, double[]> Call(bool exact, string function, PyTuple arguments, params string[] names)
+    {
+        using PyObject callable = (exact ? _exact : _oracle).GetAttr(function);
+        using PyObject result = callable.Invoke(arguments);
+        return FromDictionary(result, names);
     }
 
     /// <summary>A clip bound for Python: None when Keras' key is missing.</summary>

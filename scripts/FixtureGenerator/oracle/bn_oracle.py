@@ -117,6 +117,20 @@ def backward(x, dy, shape, kept_axes, gamma, moving_mean, moving_variance, epsil
     }
 
 
+def _corrections(mean, stddev, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax):
+    """r and d from the renorm statistics from before the call; the floor avoids dividing by ~0 early in training."""
+    sigma = np.maximum(renorm_stddev, np.sqrt(epsilon))
+    r = stddev / sigma
+    d = (mean - renorm_mean) / sigma
+    if rmin is not None:
+        r = np.maximum(r, rmin)
+    if rmax is not None:
+        r = np.minimum(r, rmax)
+    if dmax is not None:
+        d = np.clip(d, -dmax, dmax)
+    return r, d
+
+
 def forward_renorm(x, shape, kept_axes, gamma, beta, moving_mean, moving_variance, moving_stddev, renorm_mean,
                    renorm_stddev, momentum, renorm_momentum, epsilon, rmin, rmax, dmax, use_batch_statistics,
                    mask=None):
@@ -147,16 +161,7 @@ def forward_renorm(x, shape, kept_axes, gamma, beta, moving_mean, moving_varianc
     mean, variance = batch_statistics(x, shape, kept_axes, mask)
     stddev = np.sqrt(variance + epsilon)
 
-    # r and d use the renorm statistics from before this call; the floor avoids dividing by ~0 early in training.
-    sigma = np.maximum(renorm_stddev, np.sqrt(epsilon))
-    r = stddev / sigma
-    d = (mean - renorm_mean) / sigma
-    if rmin is not None:
-        r = np.maximum(r, rmin)
-    if rmax is not None:
-        r = np.minimum(r, rmax)
-    if dmax is not None:
-        d = np.clip(d, -dmax, dmax)
+    r, d = _corrections(mean, stddev, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax)
 
     y_rows = ((rows - mean) / stddev) * (r * gamma) + (d * gamma + beta)
     new_moving_stddev = moving_stddev * momentum + stddev * (1.0 - momentum)
@@ -186,14 +191,7 @@ def backward_renorm(x, dy, shape, kept_axes, gamma, renorm_mean, renorm_stddev, 
     count = rows.shape[0]
     mean, variance = batch_statistics(x, shape, kept_axes)
     stddev = np.sqrt(variance + epsilon)
-    sigma = np.maximum(renorm_stddev, np.sqrt(epsilon))
-    r, d = stddev / sigma, (mean - renorm_mean) / sigma
-    if rmin is not None:
-        r = np.maximum(r, rmin)
-    if rmax is not None:
-        r = np.minimum(r, rmax)
-    if dmax is not None:
-        d = np.clip(d, -dmax, dmax)
+    r, d = _corrections(mean, stddev, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax)
 
     normalized = (rows - mean) / stddev
     dbeta = dy_rows.sum(axis=0)
