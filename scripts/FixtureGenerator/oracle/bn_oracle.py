@@ -160,7 +160,6 @@ def forward_renorm(x, shape, kept_axes, gamma, beta, moving_mean, moving_varianc
     rows, order = _to_rows(x, shape, kept_axes)
     mean, variance = batch_statistics(x, shape, kept_axes, mask)
     stddev = np.sqrt(variance + epsilon)
-
     r, d = _corrections(mean, stddev, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax)
 
     y_rows = ((rows - mean) / stddev) * (r * gamma) + (d * gamma + beta)
