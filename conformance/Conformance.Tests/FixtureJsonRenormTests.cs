@@ -112,10 +112,10 @@ public class FixtureJsonRenormTests
     }
 
     [Theory]
-    [InlineData("{\"rmid\": 1}")]
-    [InlineData("{\"dmax\": -1}")]
-    [InlineData("\"none\"")]
-    public void RenormClipping_BreakingTheSchema_IsRefusedByIt(string clipping)
+    [InlineData("{\"rmid\": 1}", "/layer/renorm_clipping/rmid")]
+    [InlineData("{\"dmax\": -1}", "/layer/renorm_clipping/dmax")]
+    [InlineData("\"none\"", "/layer/renorm_clipping")]
+    public void RenormClipping_BreakingTheSchema_IsRefusedByIt_NamingWhere(string clipping, string where)
     {
         JsonObject fixture = Victim();
         using (var valid = System.Text.Json.JsonDocument.Parse(fixture.ToJsonString()))
@@ -126,7 +126,22 @@ public class FixtureJsonRenormTests
         Layer(fixture)["renorm_clipping"] = JsonNode.Parse(clipping);
         using var document = System.Text.Json.JsonDocument.Parse(fixture.ToJsonString());
 
-        Assert.Throws<FixtureFormatException>(() => BuiltInSchemas.Validate(FixtureSchemas.FileNameFor(FixtureKind.Forward), document.RootElement, VictimPath, VictimId));
+        var exception = Assert.Throws<FixtureFormatException>(() => BuiltInSchemas.Validate(FixtureSchemas.FileNameFor(FixtureKind.Forward), document.RootElement, VictimPath, VictimId));
+
+        // Not the axis, whose oneOf holds although one of its branches does not match.
+        Assert.True(exception.Message.StartsWith($"{VictimPath} (case {VictimId}): schema violation at '{where}'", StringComparison.Ordinal), exception.Message);
+    }
+
+    [Fact]
+    public void RenormTrueWithoutItsFields_IsRefusedByTheSchema_NamingTheLayer()
+    {
+        JsonObject fixture = Victim();
+        Layer(fixture).Remove("renorm_momentum");
+        using var document = System.Text.Json.JsonDocument.Parse(fixture.ToJsonString());
+
+        var exception = Assert.Throws<FixtureFormatException>(() => BuiltInSchemas.Validate(FixtureSchemas.FileNameFor(FixtureKind.Forward), document.RootElement, VictimPath, VictimId));
+
+        Assert.StartsWith($"{VictimPath} (case {VictimId}): schema violation at '/layer'", exception.Message, StringComparison.Ordinal);
     }
 
     private static JsonObject Victim() => JsonNode.Parse(File.ReadAllBytes(Path.Combine(FixtureLocation.Directory, VictimPath)))!.AsObject();
