@@ -59,6 +59,7 @@ public class FixtureJsonRenormTests
             foreach (string name in RenormStatistics.Names)
             {
                 fixture["inputs"]!.AsObject().Remove(name);
+                fixture["expected"]!.AsObject().Remove(name);
             }
         });
         Assert.Null(plain.Options.Renorm);
@@ -96,6 +97,18 @@ public class FixtureJsonRenormTests
         Assert.Equal(
             $"{Where} (case {VictimId}): inputs.renorm_stddev is missing: expected it with layer.renorm true",
             Refused(fixture => fixture["inputs"]!.AsObject().Remove("renorm_stddev")).Message);
+    }
+
+    [Fact]
+    public void MissingRenormExpectation_IsRefused()
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(FixtureLocation.Directory, VictimPath));
+        JsonObject fixture = JsonNode.Parse(bytes)!.AsObject();
+        fixture["expected"]!.AsObject().Remove("renorm_mean");
+
+        var exception = Assert.Throws<FixtureFormatException>(() => FixtureJsonReader.Read(Encoding.UTF8.GetBytes(fixture.ToJsonString()), VictimPath));
+
+        Assert.Equal($"{VictimPath} (case {VictimId}): expected.renorm_mean is missing: expected it with layer.renorm true", exception.Message);
     }
 
     [Fact]

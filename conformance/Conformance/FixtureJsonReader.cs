@@ -247,14 +247,17 @@ public static class FixtureJsonReader
         if (fixture.Kind != FixtureKind.Invalid)
         {
             // A renormalizing layer carries three more statistics; a layer without renorm has none of them.
-            foreach (string name in RenormStatistics.Names)
+            CheckRenormStatistics(fixture, fixture.Inputs.ContainsKey, "inputs", context);
+            if (fixture.Kind == FixtureKind.Forward && !fixture.Expected.IsEmpty)
             {
-                bool present = fixture.Inputs.ContainsKey(name);
-                if (present != (fixture.Options.Renorm is not null))
+                CheckRenormStatistics(fixture, fixture.Expected.ContainsKey, "expected", context);
+            }
+
+            for (int i = 0; i < fixture.Steps.Length; i++)
+            {
+                if (!fixture.Steps[i].Expected.IsEmpty)
                 {
-                    throw context.Fail(present
-                        ? $"inputs.{name} is given but the layer does not renormalize: expected it only with layer.renorm true"
-                        : $"inputs.{name} is missing: expected it with layer.renorm true");
+                    CheckRenormStatistics(fixture, fixture.Steps[i].Expected.ContainsKey, $"steps[{i}].expected", context);
                 }
             }
         }
@@ -264,6 +267,21 @@ public static class FixtureJsonReader
             if (!fixture.Steps[i].X.Shape.SequenceEqual(fixture.Shape))
             {
                 throw context.Fail($"steps[{i}].x has shape {ShapeText.Tuple(fixture.Steps[i].X.Shape.AsSpan())} but the case's shape is {ShapeText.Tuple(fixture.Shape.AsSpan())}");
+            }
+        }
+    }
+
+    /// <summary>The renorm statistics are in <paramref name="where"/> exactly when the layer renormalizes.</summary>
+    private static void CheckRenormStatistics(FixtureCase fixture, Func<string, bool> has, string where, Context context)
+    {
+        foreach (string name in RenormStatistics.Names)
+        {
+            bool present = has(name);
+            if (present != (fixture.Options.Renorm is not null))
+            {
+                throw context.Fail(present
+                    ? $"{where}.{name} is given but the layer does not renormalize: expected it only with layer.renorm true"
+                    : $"{where}.{name} is missing: expected it with layer.renorm true");
             }
         }
     }
