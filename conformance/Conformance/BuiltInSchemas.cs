@@ -29,7 +29,10 @@ internal static class BuiltInSchemas
             return;
         }
 
-        EvaluationResults? first = (results.Details ?? []).FirstOrDefault(d => d.Errors is { Count: > 0 });
+        // A oneOf or anyOf that holds lists the branches that did not match among its details, and an if that does not
+        // hold its own failure: they are no errors of the file, so a real error is named first.
+        IEnumerable<EvaluationResults> failures = (results.Details ?? []).Where(d => d.Errors is { Count: > 0 });
+        EvaluationResults? first = failures.FirstOrDefault(d => !InAlternative(d)) ?? failures.FirstOrDefault();
         if (first is null)
         {
             throw new FixtureFormatException(path, id, "schema violation: does not match its schema");
@@ -39,5 +42,11 @@ internal static class BuiltInSchemas
         JsonElement? value = first.InstanceLocation.Evaluate(instance);
         string shown = value is { ValueKind: not (JsonValueKind.Object or JsonValueKind.Array) } scalar ? $" (value {OneLine.Quote(scalar.GetRawText())})" : "";
         throw new FixtureFormatException(path, id, $"schema violation at '{(location.Length == 0 ? "/" : location)}'{shown}: {first.Errors!.First().Value}");
+    }
+
+    private static bool InAlternative(EvaluationResults result)
+    {
+        string path = result.EvaluationPath.ToString();
+        return path.Contains("/oneOf/", StringComparison.Ordinal) || path.Contains("/anyOf/", StringComparison.Ordinal) || path.Contains("/if", StringComparison.Ordinal);
     }
 }

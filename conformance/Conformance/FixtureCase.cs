@@ -35,7 +35,7 @@ public sealed record FixtureCase
     /// <summary>Capabilities an implementation needs for this case (e.g. <c>training</c>, <c>backward</c>, <c>mask</c>).</summary>
     public required ImmutableArray<string> Capabilities { get; init; }
 
-    /// <summary>Inputs by name: <c>x</c>, <c>dy</c>, <c>gamma</c>, <c>beta</c>, <c>moving_mean</c>, <c>moving_variance</c>, <c>mask</c>.</summary>
+    /// <summary>Inputs by name: <c>x</c>, <c>dy</c>, <c>gamma</c>, <c>beta</c>, <c>moving_mean</c>, <c>moving_variance</c>, <c>mask</c>, and for a renorm layer <c>moving_stddev</c>, <c>renorm_mean</c>, <c>renorm_stddev</c>.</summary>
     public required ImmutableSortedDictionary<string, FixtureTensor> Inputs { get; init; }
 
     /// <summary>Expected outputs by name, for forward and backward cases.</summary>

@@ -105,6 +105,7 @@ public static class FixtureJsonReader
             Center = context.Require(layer, "center").GetBoolean(),
             Scale = context.Require(layer, "scale").GetBoolean(),
             Trainable = context.Require(layer, "trainable").GetBoolean(),
+            Renorm = ReadRenorm(layer, context),
         };
 
         var inputs = ImmutableSortedDictionary.CreateBuilder<string, FixtureTensor>(StringComparer.Ordinal);
@@ -144,6 +145,71 @@ public static class FixtureJsonReader
         return fixture;
     }
 
+    /// <summary>
+    /// The layer's batch renormalization (docs/fixtures.md, "Renormalization"): null when <c>renorm</c> is absent or
+    /// false, which then allows no other renorm field. Every value is checked here, not only by the schema, because
+    /// run messages arrive unchecked.
+    /// </summary>
+    private static RenormOptions? ReadRenorm(JsonElement layer, Context context)
+    {
+        JsonElement? renorm = layer.TryGetProperty("renorm", out JsonElement flag) ? flag : null;
+        if (renorm is { ValueKind: not (JsonValueKind.True or JsonValueKind.False) })
+        {
+            throw context.Fail($"layer.renorm holds {OneLine.Quote(renorm.Value.GetRawText())}: expected true or false");
+        }
+
+        if (renorm is not { ValueKind: JsonValueKind.True })
+        {
+            foreach (string field in new[] { "renorm_momentum", "renorm_clipping" })
+            {
+                if (layer.TryGetProperty(field, out _))
+                {
+                    throw context.Fail($"layer.{field} is given but layer.renorm is {(renorm is null ? "absent" : "false")}: expected renorm true with it, or neither");
+                }
+            }
+
+            return null;
+        }
+
+        JsonElement clipping = context.Require(layer, "renorm_clipping");
+        if (clipping.ValueKind != JsonValueKind.Object)
+        {
+            throw context.Fail($"layer.renorm_clipping holds {OneLine.Quote(clipping.GetRawText())}: expected an object with optional rmin, rmax, dmax");
+        }
+
+        foreach (JsonProperty key in clipping.EnumerateObject())
+        {
+            if (key.Name is not ("rmin" or "rmax" or "dmax"))
+            {
+                throw context.Fail($"layer.renorm_clipping has the key {OneLine.Quote(key.Name)}: expected only rmin, rmax and dmax (Keras' keys)");
+            }
+        }
+
+        var options = new RenormOptions
+        {
+            Momentum = RenormNumber(context.Require(layer, "renorm_momentum"), "renorm_momentum", context),
+            RMin = clipping.TryGetProperty("rmin", out JsonElement rmin) ? RenormNumber(rmin, "renorm_clipping.rmin", context) : null,
+            RMax = clipping.TryGetProperty("rmax", out JsonElement rmax) ? RenormNumber(rmax, "renorm_clipping.rmax", context) : null,
+            DMax = clipping.TryGetProperty("dmax", out JsonElement dmax) ? RenormNumber(dmax, "renorm_clipping.dmax", context) : null,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (BatchNormArgumentException exception)
+        {
+            throw context.Fail($"layer: {exception.Message}");
+        }
+
+        return options;
+    }
+
+    /// <summary>A finite JSON number (a number beyond the double range does not read as one).</summary>
+    private static double RenormNumber(JsonElement value, string field, Context context) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out double number) && double.IsFinite(number)
+            ? number
+            : throw context.Fail($"layer.{field} holds {OneLine.Quote(value.GetRawText())}: expected a finite number");
+
     /// <summary>What a schema cannot say: the axis resolves as recorded, and x has the case's shape.</summary>
     private static void CheckConsistency(FixtureCase fixture, Context context)
     {
@@ -178,11 +244,44 @@ public static class FixtureJsonReader
             }
         }
 
+        if (fixture.Kind != FixtureKind.Invalid)
+        {
+            // A renormalizing layer carries three more statistics; a layer without renorm has none of them.
+            CheckRenormStatistics(fixture, fixture.Inputs.ContainsKey, "inputs", context);
+            if (fixture.Kind == FixtureKind.Forward && !fixture.Expected.IsEmpty)
+            {
+                CheckRenormStatistics(fixture, fixture.Expected.ContainsKey, "expected", context);
+            }
+
+            for (int i = 0; i < fixture.Steps.Length; i++)
+            {
+                if (!fixture.Steps[i].Expected.IsEmpty)
+                {
+                    CheckRenormStatistics(fixture, fixture.Steps[i].Expected.ContainsKey, $"steps[{i}].expected", context);
+                }
+            }
+        }
+
         for (int i = 0; i < fixture.Steps.Length; i++)
         {
             if (!fixture.Steps[i].X.Shape.SequenceEqual(fixture.Shape))
             {
                 throw context.Fail($"steps[{i}].x has shape {ShapeText.Tuple(fixture.Steps[i].X.Shape.AsSpan())} but the case's shape is {ShapeText.Tuple(fixture.Shape.AsSpan())}");
+            }
+        }
+    }
+
+    /// <summary>The renorm statistics are in <paramref name="where"/> exactly when the layer renormalizes.</summary>
+    private static void CheckRenormStatistics(FixtureCase fixture, Func<string, bool> has, string where, Context context)
+    {
+        foreach (string name in RenormStatistics.Names)
+        {
+            bool present = has(name);
+            if (present != (fixture.Options.Renorm is not null))
+            {
+                throw context.Fail(present
+                    ? $"{where}.{name} is given but the layer does not renormalize: expected it only with layer.renorm true"
+                    : $"{where}.{name} is missing: expected it with layer.renorm true");
             }
         }
     }

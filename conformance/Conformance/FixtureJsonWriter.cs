@@ -29,7 +29,7 @@ public static class FixtureJsonWriter
         using (var json = new Utf8JsonWriter(buffer, s_options))
         {
             json.WriteStartObject();
-            json.WriteString("format_version", FixtureFormat.Version);
+            json.WriteString("format_version", FixtureFormat.VersionOf(fixture));
             json.WriteString("id", fixture.Id);
             json.WriteString("kind", KindName(fixture.Kind));
             json.WriteString("title", fixture.Title);
@@ -48,6 +48,11 @@ public static class FixtureJsonWriter
             json.WriteBoolean("center", fixture.Options.Center);
             json.WriteBoolean("scale", fixture.Options.Scale);
             json.WriteBoolean("trainable", fixture.Options.Trainable);
+            if (fixture.Options.Renorm is { } renorm)
+            {
+                WriteRenorm(json, renorm);
+            }
+
             json.WriteEndObject();
             json.WriteBoolean("training", fixture.Training);
             json.WriteStartArray("capabilities");
@@ -131,6 +136,23 @@ public static class FixtureJsonWriter
         ArgumentNullException.ThrowIfNull(json);
         json.WritePropertyName(name);
         json.WriteRawValue("[" + string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture))) + "]", skipInputValidation: false);
+    }
+
+    /// <summary>Keras' own argument names; a clip that is not set is left out (Keras: a missing key).</summary>
+    private static void WriteRenorm(Utf8JsonWriter json, RenormOptions renorm)
+    {
+        json.WriteBoolean("renorm", true);
+        WriteNumber(json, "renorm_momentum", renorm.Momentum);
+        json.WriteStartObject("renorm_clipping");
+        foreach ((string name, double? value) in new[] { ("rmin", renorm.RMin), ("rmax", renorm.RMax), ("dmax", renorm.DMax) })
+        {
+            if (value is double clip)
+            {
+                WriteNumber(json, name, clip);
+            }
+        }
+
+        json.WriteEndObject();
     }
 
     private static void WriteExpectedOutputs(Utf8JsonWriter json, ImmutableSortedDictionary<string, ExpectedTensor> outputs)

@@ -59,8 +59,19 @@ public static class FixtureSchemas
             "epsilon": { "type": "number" },
             "center": { "type": "boolean" },
             "scale": { "type": "boolean" },
-            "trainable": { "type": "boolean" }
-          }
+            "trainable": { "type": "boolean" },
+            "renorm": { "type": "boolean", "description": "Batch renormalization (Keras renorm=True); absent or false: none. Format 1.1.0." },
+            "renorm_momentum": { "type": "number", "minimum": 0, "maximum": 1 },
+            "renorm_clipping": {
+              "type": "object",
+              "description": "A missing key is no clip (Keras).",
+              "additionalProperties": false,
+              "properties": { "rmin": { "type": "number" }, "rmax": { "type": "number" }, "dmax": { "type": "number", "minimum": 0 } }
+            }
+          },
+          "dependentRequired": { "renorm_momentum": ["renorm"], "renorm_clipping": ["renorm"] },
+          "if": { "required": ["renorm"], "properties": { "renorm": { "const": true } } },
+          "then": { "required": ["renorm_momentum", "renorm_clipping"] }
         },
         "training": { "type": "boolean" },
         "capabilities": { "type": "array", "items": { "type": "string" }, "uniqueItems": true },

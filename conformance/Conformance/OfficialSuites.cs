@@ -22,6 +22,7 @@ public static class OfficialSuites
     public static ImmutableDictionary<string, string> VersionByManifestSha256 { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["4cbb31b91584943367a126a57a12e44cef19f6feedd7066ea400f1cba14702a4"] = "0.1.0",
+        ["8e84028278da1936194473aa5b0f6532b1ae52f432672f926e7d39a906ed90d5"] = "0.2.0",
     }.ToImmutableDictionary(StringComparer.Ordinal);
 
     /// <summary>The provenance of a manifest's bytes.</summary>

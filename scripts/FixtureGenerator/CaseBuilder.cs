@@ -9,6 +9,9 @@ namespace BatchNormAxis.FixtureGenerator;
 /// </summary>
 internal sealed class CaseBuilder(PythonOracle oracle)
 {
+    /// <summary>The largest disagreement of the oracles seen so far, per family.</summary>
+    public OracleAgreement Agreement { get; } = new();
+
     private static readonly double s_float64UnitRoundoff = Math.ScaleB(1.0, -53);
 
     public FixtureCase Build(CaseSpec spec) => spec.Kind switch
@@ -34,7 +37,7 @@ internal sealed class CaseBuilder(PythonOracle oracle)
             inputs["mask"] = Tensor(FixtureDType.Bool, spec.Shape[..^1], mask);
         }
 
-        ForwardResult result = ExpectForward(spec, layout, spec.Training, x, weights, mask, previous: null);
+        ForwardResult result = Expect(spec, layout, spec.Training, x, weights, mask, previous: null);
         return Case(spec, layout, inputs) with { Expected = result.Expected };
     }
 
@@ -53,8 +56,15 @@ internal sealed class CaseBuilder(PythonOracle oracle)
             double[] x = InputSynthesis.X(spec, layout, random);
 
             // The layer carries the moving statistics it produced: the expected ones of the previous call.
-            Weights current = previous is null ? weights : weights with { MovingMean = previous.MovingMean, MovingVariance = previous.MovingVariance };
-            ForwardResult result = ExpectForward(spec, layout, training, x, current, mask: null, previous);
+            Weights current = previous is null ? weights : weights with
+            {
+                MovingMean = previous.MovingMean,
+                MovingVariance = previous.MovingVariance,
+                MovingStddev = previous.Renorm?.MovingStddev,
+                RenormMean = previous.Renorm?.RenormMean,
+                RenormStddev = previous.Renorm?.RenormStddev,
+            };
+            ForwardResult result = Expect(spec, layout, training, x, current, mask: null, previous);
             steps.Add(new FixtureStep(training, Tensor(spec.DType, spec.Shape, x), result.Expected));
             previous = result;
         }
@@ -76,16 +86,33 @@ internal sealed class CaseBuilder(PythonOracle oracle)
         inputs["dy"] = Tensor(spec.DType, spec.Shape, dy);
 
         double[] gamma = weights.EffectiveGamma(spec);
-        Dictionary<string, double[]> a = oracle.Backward(false, x, dy, spec.Shape, layout.KeptAxes, gamma, weights.MovingMean, weights.MovingVariance, spec.Options.Epsilon, useBatchStatistics);
-        Dictionary<string, double[]> b = oracle.Backward(true, x, dy, spec.Shape, layout.KeptAxes, gamma, weights.MovingMean, weights.MovingVariance, spec.Options.Epsilon, useBatchStatistics);
 
-        ToleranceModel.CallInputs Call(double u) => new(layout, spec.Options, useBatchStatistics, u, x, gamma, new double[layout.ChannelCount], weights.MovingMean, weights.MovingVariance, a["mean"], a["variance"]);
-        ToleranceModel.BackwardBounds exactBounds = ToleranceModel.Backward(Call(s_float64UnitRoundoff), dy, a["dx"]);
+        // r and d change a training call's gradients only; otherwise a renorm layer's are those without renorm.
+        RenormOptions? renorm = useBatchStatistics ? spec.Options.Renorm : null;
+        Dictionary<string, double[]> Oracle(bool exact) => renorm is null
+            ? oracle.Backward(exact, x, dy, spec.Shape, layout.KeptAxes, gamma, weights.MovingMean, weights.MovingVariance, spec.Options.Epsilon, useBatchStatistics)
+            : oracle.BackwardRenorm(exact, x, dy, spec.Shape, layout.KeptAxes, gamma, weights.RenormMean!, weights.RenormStddev!, spec.Options.Epsilon, renorm);
+        Dictionary<string, double[]> a = Oracle(exact: false);
+        Dictionary<string, double[]> b = Oracle(exact: true);
+
+        ToleranceModel.BackwardBounds Bounds(double u)
+        {
+            var call = new ToleranceModel.CallInputs(layout, spec.Options, useBatchStatistics, u, x, gamma, new double[layout.ChannelCount], weights.MovingMean, weights.MovingVariance, a["mean"], a["variance"]);
+            return renorm is null
+                ? ToleranceModel.Backward(call, dy, a["dx"])
+                : ToleranceModel.RenormBackward(call, new ToleranceModel.RenormState(renorm, weights.MovingStddev!, weights.RenormMean!, weights.RenormStddev!), dy, a["dx"]);
+        }
+
+        ToleranceModel.BackwardBounds exactBounds = Bounds(s_float64UnitRoundoff);
         CrossCheck(spec, "dx", a["dx"], b["dx"], exactBounds.Dx);
         CrossCheck(spec, "dgamma", a["dgamma"], b["dgamma"], exactBounds.Dgamma);
         CrossCheck(spec, "dbeta", a["dbeta"], b["dbeta"], exactBounds.Dbeta);
+        if (renorm is not null)
+        {
+            CheckClipping(spec, a, renorm, weights.RenormMean!, weights.RenormStddev!);
+        }
 
-        ToleranceModel.BackwardBounds bounds = ToleranceModel.Backward(Call(DTypes.ComputeUnitRoundoff(spec.DType)), dy, a["dx"]);
+        ToleranceModel.BackwardBounds bounds = Bounds(DTypes.ComputeUnitRoundoff(spec.DType));
         var expected = ImmutableSortedDictionary.CreateBuilder<string, ExpectedTensor>(StringComparer.Ordinal);
         expected["dx"] = Expect(spec, "dx", spec.Shape, a["dx"], bounds.Dx);
         if (spec.Options.Scale)
@@ -157,6 +184,11 @@ internal sealed class CaseBuilder(PythonOracle oracle)
         };
     }
 
+    private ForwardResult Expect(CaseSpec spec, AxisResolution layout, bool training, double[] x, Weights weights, double[]? mask, ForwardResult? previous) =>
+        spec.Options.Renorm is null
+            ? ExpectForward(spec, layout, training, x, weights, mask, previous)
+            : ExpectRenormForward(spec, layout, training, x, weights, mask, previous);
+
     /// <summary>Expected y and moving statistics of one call, cross-checked and with tolerances.</summary>
     private ForwardResult ExpectForward(CaseSpec spec, AxisResolution layout, bool training, double[] x, Weights weights, double[]? mask, ForwardResult? previous)
     {
@@ -196,16 +228,7 @@ internal sealed class CaseBuilder(PythonOracle oracle)
             movingVarianceTolerance = previous?.MovingVarianceTolerance ?? new double[layout.ChannelCount];
             if (previous is not null)
             {
-                // y was normalized with carried-over statistics: their tolerance moves y too.
-                int[] channelOf = layout.ChannelOfEachElement();
-                yBound = [.. yBound.Select((e, i) =>
-                {
-                    int c = channelOf[i];
-                    double deviation = Math.Sqrt(weights.MovingVariance[c] + spec.Options.Epsilon);
-                    double normalized = (x[i] - weights.MovingMean[c]) / deviation;
-                    return e + (Math.Abs(gamma[c]) * movingMeanTolerance[c] / deviation)
-                        + (Math.Abs(gamma[c] * normalized) * movingVarianceTolerance[c] / (2 * (weights.MovingVariance[c] + spec.Options.Epsilon)));
-                })];
+                yBound = WithCarriedStatistics(spec, layout, x, weights, gamma, yBound, previous);
             }
         }
 
@@ -221,11 +244,155 @@ internal sealed class CaseBuilder(PythonOracle oracle)
             movingVarianceTolerance);
     }
 
+    /// <summary>y of a call that normalized with carried-over moving statistics: their tolerance moves y too.</summary>
+    private static double[] WithCarriedStatistics(CaseSpec spec, AxisResolution layout, double[] x, Weights weights, double[] gamma, double[] yBound, ForwardResult previous)
+    {
+        int[] channelOf = layout.ChannelOfEachElement();
+        return [.. yBound.Select((e, i) =>
+        {
+            int c = channelOf[i];
+            double deviation = Math.Sqrt(weights.MovingVariance[c] + spec.Options.Epsilon);
+            double normalized = (x[i] - weights.MovingMean[c]) / deviation;
+            return e + (Math.Abs(gamma[c]) * previous.MovingMeanTolerance[c] / deviation)
+                + (Math.Abs(gamma[c] * normalized) * previous.MovingVarianceTolerance[c] / (2 * (weights.MovingVariance[c] + spec.Options.Epsilon)));
+        })];
+    }
+
+    /// <summary>
+    /// One call of a renormalizing layer: a training call on a trainable layer corrects by r and d and updates five
+    /// statistics (docs/renorm.md); any other call is the call without renorm, every statistic copied.
+    /// </summary>
+    private ForwardResult ExpectRenormForward(CaseSpec spec, AxisResolution layout, bool training, double[] x, Weights weights, double[]? mask, ForwardResult? previous)
+    {
+        RenormOptions renorm = spec.Options.Renorm!;
+        bool useBatchStatistics = training && spec.Options.Trainable;
+        double[] gamma = weights.EffectiveGamma(spec);
+        double[] beta = weights.EffectiveBeta(spec);
+        var held = new RenormWeights(weights.MovingMean, weights.MovingVariance, weights.MovingStddev!, weights.RenormMean!, weights.RenormStddev!);
+        Dictionary<string, double[]> a = oracle.ForwardRenorm(false, x, spec.Shape, layout.KeptAxes, gamma, beta, held, spec.Options.Momentum, spec.Options.Epsilon, renorm, useBatchStatistics, mask);
+        Dictionary<string, double[]> b = oracle.ForwardRenorm(true, x, spec.Shape, layout.KeptAxes, gamma, beta, held, spec.Options.Momentum, spec.Options.Epsilon, renorm, useBatchStatistics, mask);
+
+        double[]? maskWeights = mask is null ? null : [.. Enumerable.Range(0, x.Length).Select(i => mask[i / spec.Shape[^1]])];
+        ToleranceModel.CallInputs Call(double u) => new(layout, spec.Options, useBatchStatistics, u, x, gamma, beta, weights.MovingMean, weights.MovingVariance, a["mean"], a["variance"], maskWeights);
+        string[] names = ["y", "moving_mean", "moving_variance", .. RenormStatistics.Names];
+        double u = DTypes.ComputeUnitRoundoff(spec.DType);
+        var tolerance = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        if (useBatchStatistics)
+        {
+            ToleranceModel.RenormForwardBounds exact = ToleranceModel.RenormForward(Call(s_float64UnitRoundoff), new ToleranceModel.RenormState(renorm, held.MovingStddev, held.RenormMean, held.RenormStddev));
+            Dictionary<string, double[]> exactBounds = RenormBoundsByName(exact);
+            foreach (string name in names)
+            {
+                CrossCheck(spec, name, a[name], b[name], exactBounds[name]);
+            }
+
+            if (previous is null)
+            {
+                CheckClipping(spec, a, renorm, held.RenormMean, held.RenormStddev);
+            }
+
+            // The layer's statistics going in may differ from the expected ones by the previous call's tolerance.
+            var state = new ToleranceModel.RenormState(renorm, held.MovingStddev, held.RenormMean, held.RenormStddev, previous?.Renorm?.MovingStddevTolerance, previous?.Renorm?.RenormMeanTolerance, previous?.Renorm?.RenormStddevTolerance);
+            Dictionary<string, double[]> bounds = RenormBoundsByName(ToleranceModel.RenormForward(Call(u), state));
+            bounds["moving_mean"] = [.. bounds["moving_mean"].Select((e, c) => e + (spec.Options.Momentum * (previous?.MovingMeanTolerance[c] ?? 0)))];
+            foreach (string name in names)
+            {
+                tolerance[name] = Finalize(spec, name, a[name], bounds[name]);
+            }
+        }
+        else
+        {
+            ToleranceModel.ForwardBounds exact = ToleranceModel.Forward(Call(s_float64UnitRoundoff));
+            CrossCheck(spec, "y", a["y"], b["y"], exact.Y);
+            foreach (string name in names.Skip(1))
+            {
+                CrossCheck(spec, name, a[name], b[name], new double[layout.ChannelCount]);
+            }
+
+            ToleranceModel.ForwardBounds bounds = ToleranceModel.Forward(Call(u));
+            tolerance["y"] = Finalize(spec, "y", a["y"], previous is null ? bounds.Y : WithCarriedStatistics(spec, layout, x, weights, gamma, bounds.Y, previous));
+
+            // Copied statistics come back exactly, unless a previous call's tolerance carries over.
+            tolerance["moving_mean"] = previous?.MovingMeanTolerance ?? new double[layout.ChannelCount];
+            tolerance["moving_variance"] = previous?.MovingVarianceTolerance ?? new double[layout.ChannelCount];
+            tolerance["moving_stddev"] = previous?.Renorm?.MovingStddevTolerance ?? new double[layout.ChannelCount];
+            tolerance["renorm_mean"] = previous?.Renorm?.RenormMeanTolerance ?? new double[layout.ChannelCount];
+            tolerance["renorm_stddev"] = previous?.Renorm?.RenormStddevTolerance ?? new double[layout.ChannelCount];
+        }
+
+        var expected = ImmutableSortedDictionary.CreateBuilder<string, ExpectedTensor>(StringComparer.Ordinal);
+        foreach (string name in names)
+        {
+            int[] shape = name == "y" ? spec.Shape : [.. layout.ParameterShape];
+            expected[name] = new ExpectedTensor(spec.DType, [.. shape], Rounded(spec.DType, a[name]), a[name], tolerance[name]);
+        }
+
+        return new ForwardResult(
+            expected.ToImmutable(),
+            Rounded(spec.DType, a["moving_mean"]),
+            Rounded(spec.DType, a["moving_variance"]),
+            tolerance["moving_mean"],
+            tolerance["moving_variance"],
+            new RenormCarry(
+                Rounded(spec.DType, a["moving_stddev"]),
+                Rounded(spec.DType, a["renorm_mean"]),
+                Rounded(spec.DType, a["renorm_stddev"]),
+                tolerance["moving_stddev"],
+                tolerance["renorm_mean"],
+                tolerance["renorm_stddev"]));
+    }
+
+    private static Dictionary<string, double[]> RenormBoundsByName(ToleranceModel.RenormForwardBounds bounds) => new(StringComparer.Ordinal)
+    {
+        ["y"] = bounds.Y,
+        ["moving_mean"] = bounds.MovingMean,
+        ["moving_variance"] = bounds.MovingVariance,
+        ["moving_stddev"] = bounds.MovingStddev,
+        ["renorm_mean"] = bounds.RenormMean,
+        ["renorm_stddev"] = bounds.RenormStddev,
+    };
+
+    /// <summary>
+    /// A case that sets clip bounds must show them working: each bound clips at least one channel and leaves at
+    /// least one alone (else the case could not tell a missing clip from a present one). r0 and d0 are recomputed
+    /// from the oracle's statistics; the oracle's r and d are the clipped ones.
+    /// </summary>
+    private static void CheckClipping(CaseSpec spec, Dictionary<string, double[]> a, RenormOptions renorm, double[] renormMean, double[] renormStddev)
+    {
+        if (!spec.ClippingMustBite)
+        {
+            return;
+        }
+
+        int channels = a["r"].Length;
+        double[] sigma = [.. renormStddev.Select(s => Math.Max(s, Math.Sqrt(spec.Options.Epsilon)))];
+        double[] r0 = [.. Enumerable.Range(0, channels).Select(c => Math.Sqrt(a["variance"][c] + spec.Options.Epsilon) / sigma[c])];
+        double[] d0 = [.. Enumerable.Range(0, channels).Select(c => (a["mean"][c] - renormMean[c]) / sigma[c])];
+        foreach ((string name, double? bound, Func<int, bool> clips) in new (string, double?, Func<int, bool>)[]
+        {
+            ("rmin", renorm.RMin, c => r0[c] < renorm.RMin),
+            ("rmax", renorm.RMax, c => r0[c] > renorm.RMax),
+            ("dmax", renorm.DMax, c => Math.Abs(d0[c]) > renorm.DMax),
+        })
+        {
+            int clipped = bound is null ? 0 : Enumerable.Range(0, channels).Count(clips);
+            if (bound is not null && (clipped == 0 || clipped == channels))
+            {
+                throw new GeneratorException($"{spec.Id}: {name}={bound} clips {clipped} of {channels} channels: expected some but not all (r0 = [{string.Join(", ", r0.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))}], d0 = [{string.Join(", ", d0.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))}])");
+            }
+        }
+    }
+
     /// <summary>Refuses the case if oracle A strays from oracle B by more than A's own float64 error bound.</summary>
-    private static void CrossCheck(CaseSpec spec, string output, double[] a, double[] b, double[] bound)
+    private void CrossCheck(CaseSpec spec, string output, double[] a, double[] b, double[] bound)
     {
         for (int i = 0; i < a.Length; i++)
         {
+            if (double.IsFinite(a[i]) && double.IsFinite(b[i]))
+            {
+                Agreement.Record(spec, output, i, Math.Abs(a[i] - b[i]), ToleranceModel.Finalize(bound[i], a[i], FixtureDType.Float64));
+            }
+
             bool agree = double.IsNaN(a[i]) || double.IsNaN(b[i])
                 ? double.IsNaN(a[i]) && double.IsNaN(b[i])
                 : double.IsInfinity(a[i]) || double.IsInfinity(b[i])
@@ -313,6 +480,11 @@ internal sealed class CaseBuilder(PythonOracle oracle)
             capabilities.Add("mask");
         }
 
+        if (spec.Options.Renorm is not null && spec.Kind != FixtureKind.Invalid)
+        {
+            capabilities.Add("renorm");
+        }
+
         return [.. capabilities.Distinct()];
     }
 
@@ -322,19 +494,44 @@ internal sealed class CaseBuilder(PythonOracle oracle)
         double[] MovingMean,
         double[] MovingVariance,
         double[] MovingMeanTolerance,
-        double[] MovingVarianceTolerance);
+        double[] MovingVarianceTolerance,
+        RenormCarry? Renorm = null);
 
-    /// <summary>The layer's weights, always synthesized in the same order so the inputs do not depend on center/scale.</summary>
+    /// <summary>A renormalizing layer's three more statistics after a call, and their tolerances.</summary>
+    private sealed record RenormCarry(
+        double[] MovingStddev,
+        double[] RenormMean,
+        double[] RenormStddev,
+        double[] MovingStddevTolerance,
+        double[] RenormMeanTolerance,
+        double[] RenormStddevTolerance);
+
+    /// <summary>
+    /// The layer's weights, always synthesized in the same order so the inputs do not depend on center/scale; the
+    /// renorm statistics (null without renorm) are drawn last, so a layer without renorm draws what it always did.
+    /// </summary>
     private sealed record Weights(double[] Gamma, double[] Beta, double[] MovingMean, double[] MovingVariance)
     {
+        public double[]? MovingStddev { get; init; }
+
+        public double[]? RenormMean { get; init; }
+
+        public double[]? RenormStddev { get; init; }
+
         public static Weights Synthesize(CaseSpec spec, AxisResolution layout, DeterministicRandom random)
         {
             int channels = layout.ChannelCount;
-            return new Weights(
+            var weights = new Weights(
                 InputSynthesis.Gamma(spec, channels, random),
                 InputSynthesis.Beta(spec, channels, random),
                 InputSynthesis.MovingMean(spec, channels, random),
                 InputSynthesis.MovingVariance(spec, channels, random));
+            return spec.Options.Renorm is null ? weights : weights with
+            {
+                MovingStddev = InputSynthesis.MovingStddev(spec, channels, random),
+                RenormMean = InputSynthesis.RenormMean(spec, channels, random),
+                RenormStddev = InputSynthesis.RenormStddev(spec, channels, random),
+            };
         }
 
         public double[] EffectiveGamma(CaseSpec spec) => spec.Options.Scale ? Gamma : [.. Gamma.Select(_ => 1.0)];
@@ -358,6 +555,13 @@ internal sealed class CaseBuilder(PythonOracle oracle)
             if (spec.Options.Center)
             {
                 inputs["beta"] = Tensor(spec.DType, shape, Beta);
+            }
+
+            if (spec.Options.Renorm is not null)
+            {
+                inputs["moving_stddev"] = Tensor(spec.DType, shape, MovingStddev!);
+                inputs["renorm_mean"] = Tensor(spec.DType, shape, RenormMean!);
+                inputs["renorm_stddev"] = Tensor(spec.DType, shape, RenormStddev!);
             }
 
             return inputs;

@@ -24,6 +24,7 @@ internal static class CaseCatalog
         cases.AddRange(DataPatterns());
         cases.AddRange(Masks());
         cases.AddRange(Invalid());
+        cases.AddRange(Renorm());
         return [.. cases.OrderBy(c => c.Id, StringComparer.Ordinal)];
     }
 
@@ -303,6 +304,140 @@ internal static class CaseCatalog
                 Masked = mask is not null,
             };
         }
+    }
+
+    /// <summary>
+    /// Batch renormalization (Keras 3.14+, an optional capability): clip bounds present and absent on data where
+    /// each bound clips some channels and not others, the sqrt(epsilon) floor, inference, frozen, sequences that
+    /// move the renorm statistics, center/scale off, epsilon and momentum variants, several keep-sets, gradients,
+    /// a mask, float32, float64 and float16. Well-conditioned data only: the tier tests renorm, not cancellation.
+    /// </summary>
+    private static IEnumerable<CaseSpec> Renorm()
+    {
+        RenormOptions none = new();
+        RenormOptions all = new() { RMin = 0.9, RMax = 1.4, DMax = 0.4 };
+        RenormOptions rOnly = new() { RMin = 0.9, RMax = 1.4 };
+        RenormOptions dOnly = new() { DMax = 0.4 };
+        BatchNormOptions Layer(RenormOptions renorm) => new() { Renorm = renorm };
+
+        // Training calls: (rank, kept, axis as spelled, variant, layer, dtype, clipping must bite, below the floor).
+        (int Rank, int[] Kept, AxisSpec Axis, string Variant, BatchNormOptions Options, FixtureDType DType, bool Bite, bool Floor, string Why)[] trainingCalls =
+        [
+            (4, [3], AxisSpec.Of(-1), "clip-none", Layer(none), FixtureDType.Float32, false, false, "no clipping: r and d as measured"),
+            (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float32, true, false, "rmin 0.9, rmax 1.4, dmax 0.4, each clipping some channels"),
+            (4, [1], AxisSpec.Of(1), "clip-all", Layer(all), FixtureDType.Float32, true, false, "rmin 0.9, rmax 1.4, dmax 0.4, each clipping some channels"),
+            (4, [1], AxisSpec.Of(1), "clip-r", Layer(rOnly), FixtureDType.Float32, true, false, "rmin 0.9 and rmax 1.4 only: d unclipped"),
+            (4, [1], AxisSpec.Of(1), "clip-d", Layer(dOnly), FixtureDType.Float32, true, false, "dmax 0.4 only: r unclipped"),
+            (4, [1, 2, 3], AxisSpec.List(1, 2, 3), "clip-all", Layer(all), FixtureDType.Float32, true, false, "a multi-axis keep-set, 40 channels of 3 elements"),
+            (2, [1], AxisSpec.Of(1), "clip-all", Layer(all), FixtureDType.Float32, false, false, "rank 2, 3 channels of 5 elements"),
+            (2, [1], AxisSpec.Of(1), "floor", Layer(none), FixtureDType.Float32, false, true, "renorm_stddev 0 and sqrt(epsilon)/4 in channels 0 and 1: the sqrt(epsilon) floor divides instead"),
+            (3, [1], AxisSpec.Of(1), "center-off", new BatchNormOptions { Center = false, Renorm = all }, FixtureDType.Float32, false, false, "center=false: offset d * gamma"),
+            (3, [1], AxisSpec.Of(1), "scale-off", new BatchNormOptions { Scale = false, Renorm = all }, FixtureDType.Float32, false, false, "scale=false: scale r, offset d + beta"),
+            (3, [1], AxisSpec.Of(1), "center-scale-off", new BatchNormOptions { Center = false, Scale = false, Renorm = all }, FixtureDType.Float32, false, false, "center=false, scale=false: xhat * r + d"),
+            (3, [1], AxisSpec.Of(1), "epsilon-1e-5", new BatchNormOptions { Epsilon = 1e-5, Renorm = none }, FixtureDType.Float32, false, false, "epsilon 1e-5"),
+            (3, [1], AxisSpec.Of(1), "epsilon-0.1", new BatchNormOptions { Epsilon = 0.1, Renorm = none }, FixtureDType.Float32, false, false, "epsilon 0.1: in stddev, sigma's floor and moving_variance = ms² - epsilon"),
+            (3, [1], AxisSpec.Of(1), "momentum-0.5", new BatchNormOptions { Momentum = 0.5, Renorm = none }, FixtureDType.Float32, false, false, "momentum 0.5 for moving_mean and moving_stddev"),
+            (3, [1], AxisSpec.Of(1), "renorm-momentum-0.5", new BatchNormOptions { Renorm = new RenormOptions { Momentum = 0.5 } }, FixtureDType.Float32, false, false, "renorm_momentum 0.5 for renorm_mean and renorm_stddev"),
+            (3, [1], AxisSpec.Of(1), "renorm-momentum-0", new BatchNormOptions { Renorm = new RenormOptions { Momentum = 0 } }, FixtureDType.Float32, false, false, "renorm_momentum 0: the renorm statistics become the batch's"),
+            (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float64, true, false, "rmin 0.9, rmax 1.4, dmax 0.4, each clipping some channels"),
+            (2, [1], AxisSpec.Of(1), "clip-none", Layer(none), FixtureDType.Float64, false, false, "no clipping: r and d as measured"),
+            (4, [3], AxisSpec.Of(-1), "clip-all", Layer(all), FixtureDType.Float16, false, false, "float16 storage computed in float32"),
+        ];
+        foreach ((int rank, int[] kept, AxisSpec axis, string variant, BatchNormOptions options, FixtureDType dtype, bool bite, bool floor, string why) in trainingCalls)
+        {
+            yield return new CaseSpec
+            {
+                Id = $"renorm.r{rank}.k{Join(kept)}.train.{variant}.{Short(dtype)}",
+                Title = $"Batch renormalization, training, rank {rank} {ShapeText(s_shapeOfRank[rank])}, keep {ShapeTextList(kept)}: {why}",
+                Kind = FixtureKind.Forward,
+                DType = dtype,
+                Shape = s_shapeOfRank[rank],
+                Axis = axis,
+                Options = options,
+
+                // The clip variants of one keep-set share their data: what differs between them is the clipping alone.
+                DataKey = variant.StartsWith("clip-", StringComparison.Ordinal) ? $"renorm.r{rank}.k{Join(kept)}.train.clip.{Short(dtype)}" : null,
+                ClippingMustBite = bite,
+                RenormStddevBelowFloor = floor,
+            };
+        }
+
+        foreach ((int rank, int[] kept, AxisSpec axis, string mode, FixtureDType dtype) in new (int, int[], AxisSpec, string, FixtureDType)[]
+        {
+            (4, [3], AxisSpec.Of(-1), "infer", FixtureDType.Float32), (4, [1], AxisSpec.Of(1), "infer", FixtureDType.Float64),
+            (4, [3], AxisSpec.Of(-1), "frozen", FixtureDType.Float32), (2, [1], AxisSpec.Of(1), "frozen", FixtureDType.Float64),
+        })
+        {
+            yield return new CaseSpec
+            {
+                Id = $"renorm.r{rank}.k{Join(kept)}.{mode}.{Short(dtype)}",
+                Title = mode == "infer"
+                    ? $"Batch renormalization in inference: exactly the layer without renorm, every statistic left as it was; keep {ShapeTextList(kept)}"
+                    : $"Batch renormalization on a frozen layer called with training=true: inference, every statistic left as it was; keep {ShapeTextList(kept)}",
+                Kind = FixtureKind.Forward,
+                DType = dtype,
+                Shape = s_shapeOfRank[rank],
+                Axis = axis,
+                Options = new BatchNormOptions { Trainable = mode != "frozen", Renorm = all },
+                Training = mode != "infer",
+            };
+        }
+
+        foreach ((int rank, int[] kept, AxisSpec axis, string variant, BatchNormOptions options, int steps) in new (int, int[], AxisSpec, string, BatchNormOptions, int)[]
+        {
+            (2, [1], AxisSpec.Of(1), "clip-all", Layer(all), 3),
+            (3, [1], AxisSpec.Of(1), "momentum-0.9.renorm-momentum-0.5", new BatchNormOptions { Momentum = 0.9, Renorm = new RenormOptions { Momentum = 0.5 } }, 4),
+            (4, [1, 2, 3], AxisSpec.List(1, 2, 3), "clip-all.renorm-momentum-0.8", new BatchNormOptions { Momentum = 0.9, Renorm = all with { Momentum = 0.8 } }, 3),
+        })
+        {
+            yield return new CaseSpec
+            {
+                Id = $"renorm.r{rank}.k{Join(kept)}.sequence.{variant}.f32",
+                Title = $"Batch renormalization: {steps} training calls then one inference call on one layer, momentum {Number(options.Momentum)}, renorm_momentum {Number(options.Renorm!.Momentum)}: r and d of each call use the renorm statistics the previous one left",
+                Kind = FixtureKind.Sequence,
+                Shape = s_shapeOfRank[rank],
+                Axis = axis,
+                Options = options,
+                TrainingSteps = steps,
+            };
+        }
+
+        foreach ((int rank, int[] kept, AxisSpec axis, string variant, BatchNormOptions options, FixtureDType dtype, bool training) in new (int, int[], AxisSpec, string, BatchNormOptions, FixtureDType, bool)[]
+        {
+            (4, [3], AxisSpec.Of(-1), "train.clip-none", Layer(none), FixtureDType.Float32, true),
+            (4, [3], AxisSpec.Of(-1), "train.clip-all", Layer(all), FixtureDType.Float32, true),
+            (4, [1], AxisSpec.Of(1), "train.clip-all", Layer(all), FixtureDType.Float64, true),
+            (4, [1, 2, 3], AxisSpec.List(1, 2, 3), "train.clip-all", Layer(all), FixtureDType.Float32, true),
+            (2, [1], AxisSpec.Of(1), "train.floor", Layer(none), FixtureDType.Float64, true),
+            (2, [1], AxisSpec.Of(1), "train.center-scale-off", new BatchNormOptions { Center = false, Scale = false, Renorm = all }, FixtureDType.Float32, true),
+            (4, [3], AxisSpec.Of(-1), "infer", Layer(all), FixtureDType.Float32, false),
+            (4, [3], AxisSpec.Of(-1), "frozen", new BatchNormOptions { Trainable = false, Renorm = all }, FixtureDType.Float32, true),
+        })
+        {
+            yield return new CaseSpec
+            {
+                Id = $"renorm.r{rank}.k{Join(kept)}.backward.{variant}.{Short(dtype)}",
+                Title = $"Gradients of sum(dy * y) with batch renormalization ({variant.Replace('.', ' ')}), keep {ShapeTextList(kept)}: r and d are constants, dgamma = sum(dy * (r * xhat + d))",
+                Kind = FixtureKind.Backward,
+                DType = dtype,
+                Shape = s_shapeOfRank[rank],
+                Axis = axis,
+                Options = options,
+                Training = training,
+                RenormStddevBelowFloor = variant.EndsWith("floor", StringComparison.Ordinal),
+            };
+        }
+
+        yield return new CaseSpec
+        {
+            Id = "renorm.r3.k2.mask.train.clip-all.f32",
+            Title = "Batch renormalization with a mask: r and d from the masked batch statistics; training",
+            Kind = FixtureKind.Forward,
+            Shape = [4, 5, 3],
+            Axis = AxisSpec.Of(-1),
+            Masked = true,
+            Options = Layer(all),
+        };
     }
 
     private static string Join(int[] axes) => string.Join('-', axes);

@@ -61,6 +61,12 @@ internal sealed record CaseSpec
     /// <summary>For a sequence: the number of training calls, followed by one inference call.</summary>
     public int TrainingSteps { get; init; }
 
+    /// <summary>With renorm: every clip bound set must clip some channels but not all in the first training call (checked).</summary>
+    public bool ClippingMustBite { get; init; }
+
+    /// <summary>With renorm: renorm_stddev below sqrt(epsilon) in channels 0 (zero) and 1, so the floor decides r and d there.</summary>
+    public bool RenormStddevBelowFloor { get; init; }
+
     /// <summary>For an invalid case: the error category a conforming implementation reports.</summary>
     public string? ExpectedError { get; init; }
 

@@ -9,7 +9,7 @@ namespace BatchNormAxis.FixtureGenerator;
 /// </summary>
 internal static class FixtureWriter
 {
-    public const string SuiteVersion = "0.1.0";
+    public const string SuiteVersion = "0.2.0";
 
     public static SortedDictionary<string, byte[]> GenerateAll(PythonOracle oracle, IReadOnlyList<CaseSpec> specs, TextWriter progress)
     {
@@ -43,6 +43,12 @@ internal static class FixtureWriter
             {
                 progress.WriteLine($"  {i + 1}/{specs.Count} cases");
             }
+        }
+
+        progress.WriteLine("oracle agreement (NumPy float64 against 60-digit decimal), per family:");
+        foreach (string line in builder.Agreement.Lines())
+        {
+            progress.WriteLine(line);
         }
 
         var generator = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new Dictionary<string, string>

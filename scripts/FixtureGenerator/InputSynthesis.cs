@@ -64,6 +64,38 @@ internal static class InputSynthesis
     public static double[] MovingVariance(CaseSpec spec, int channels, DeterministicRandom random) =>
         Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.5, 1.5))]);
 
+    /// <summary>A moving stddev in [0.7, 1.2), independent of the moving variance (a layer's weights may be set to anything).</summary>
+    public static double[] MovingStddev(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, [.. Enumerable.Range(0, channels).Select(_ => random.NextUniform(0.7, 1.2))]);
+
+    /// <summary>A renorm mean spread over [-1, 1] across the channels (see <see cref="Spread"/>): against batch means near 0.25, d spans about [-2, 2].</summary>
+    public static double[] RenormMean(CaseSpec spec, int channels, DeterministicRandom random) =>
+        Rounded(spec.DType, Spread(-1, 1, channels, random));
+
+    /// <summary>
+    /// A renorm stddev spread over [0.6, 3] across the channels: against batch stddevs near 1.5, r spans about
+    /// [0.5, 2.5], so clips such as [0.9, 1.4] bite on the first and last channels and not on all. With
+    /// <see cref="CaseSpec.RenormStddevBelowFloor"/>, channel 0 holds 0 and channel 1 sqrt(epsilon) / 4.
+    /// </summary>
+    public static double[] RenormStddev(CaseSpec spec, int channels, DeterministicRandom random)
+    {
+        double[] values = Spread(0.6, 3, channels, random);
+        if (spec.RenormStddevBelowFloor)
+        {
+            values[0] = 0;
+            values[1] = Math.Sqrt(spec.Options.Epsilon) / 4;
+        }
+
+        return Rounded(spec.DType, values);
+    }
+
+    /// <summary>
+    /// Evenly spaced from <paramref name="low"/> to <paramref name="high"/> over the channels, each moved by up to
+    /// 5% at random: random draws over few channels may all land on one side of a clip bound; a spread cannot.
+    /// </summary>
+    private static double[] Spread(double low, double high, int channels, DeterministicRandom random) =>
+        [.. Enumerable.Range(0, channels).Select(c => (low + ((high - low) * c / Math.Max(channels - 1, 1))) * random.NextUniform(0.95, 1.05))];
+
     /// <summary>A mask over positions (the input without its last axis): 1 keeps, 0 masks out; about 70% kept.</summary>
     public static double[] Mask(CaseSpec spec, int positions, DeterministicRandom random) =>
         [.. Enumerable.Range(0, positions).Select(_ => spec.FullyMasked ? 0.0 : (random.NextBool(0.7) ? 1.0 : 0.0))];

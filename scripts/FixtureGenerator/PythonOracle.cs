@@ -113,9 +113,7 @@ internal sealed class PythonOracle
                 ToNumpy(x), ToList(shape), ToList(keptAxes), ToNumpy(gamma), ToNumpy(beta), ToNumpy(movingMean), ToNumpy(movingVariance),
                 new PyFloat(momentum), new PyFloat(epsilon), useBatchStatistics.ToPython(), mask is null ? PyObject.None : ToNumpy(mask),
             ]);
-            using PyObject function = (exact ? _exact : _oracle).GetAttr("forward");
-            using PyObject result = function.Invoke(arguments);
-            return FromDictionary(result, "y", "mean", "variance", "moving_mean", "moving_variance");
+            return Call(exact, "forward", arguments, "y", "mean", "variance", "moving_mean", "moving_variance");
         }
     }
 
@@ -138,11 +136,73 @@ internal sealed class PythonOracle
                 ToNumpy(x), ToNumpy(dy), ToList(shape), ToList(keptAxes), ToNumpy(gamma), ToNumpy(movingMean), ToNumpy(movingVariance),
                 new PyFloat(epsilon), useBatchStatistics.ToPython(),
             ]);
-            using PyObject function = (exact ? _exact : _oracle).GetAttr("backward");
-            using PyObject result = function.Invoke(arguments);
-            return FromDictionary(result, "dx", "dgamma", "dbeta", "mean", "variance");
+            return Call(exact, "backward", arguments, "dx", "dgamma", "dbeta", "mean", "variance");
         }
     }
+
+    /// <summary>
+    /// Oracle A or B call of a renormalizing layer: the outputs of <see cref="Forward"/> plus moving_stddev,
+    /// renorm_mean, renorm_stddev after the call, and r and d (1 and 0 when the call uses the moving statistics).
+    /// </summary>
+    public Dictionary<string, double[]> ForwardRenorm(
+        bool exact,
+        double[] x,
+        IReadOnlyList<int> shape,
+        IReadOnlyList<int> keptAxes,
+        double[] gamma,
+        double[] beta,
+        RenormWeights weights,
+        double momentum,
+        double epsilon,
+        RenormOptions renorm,
+        bool useBatchStatistics,
+        double[]? mask)
+    {
+        using (Py.GIL())
+        {
+            using var arguments = new PyTuple([
+                ToNumpy(x), ToList(shape), ToList(keptAxes), ToNumpy(gamma), ToNumpy(beta), ToNumpy(weights.MovingMean), ToNumpy(weights.MovingVariance),
+                ToNumpy(weights.MovingStddev), ToNumpy(weights.RenormMean), ToNumpy(weights.RenormStddev),
+                new PyFloat(momentum), new PyFloat(renorm.Momentum), new PyFloat(epsilon), Optional(renorm.RMin), Optional(renorm.RMax), Optional(renorm.DMax),
+                useBatchStatistics.ToPython(), mask is null ? PyObject.None : ToNumpy(mask),
+            ]);
+            return Call(exact, "forward_renorm", arguments, "y", "mean", "variance", "moving_mean", "moving_variance", "moving_stddev", "renorm_mean", "renorm_stddev", "r", "d");
+        }
+    }
+
+    /// <summary>Oracle A or B backward of a renorm training call: dx, dgamma, dbeta, mean, variance, r, d.</summary>
+    public Dictionary<string, double[]> BackwardRenorm(
+        bool exact,
+        double[] x,
+        double[] dy,
+        IReadOnlyList<int> shape,
+        IReadOnlyList<int> keptAxes,
+        double[] gamma,
+        double[] renormMean,
+        double[] renormStddev,
+        double epsilon,
+        RenormOptions renorm)
+    {
+        using (Py.GIL())
+        {
+            using var arguments = new PyTuple([
+                ToNumpy(x), ToNumpy(dy), ToList(shape), ToList(keptAxes), ToNumpy(gamma), ToNumpy(renormMean), ToNumpy(renormStddev),
+                new PyFloat(epsilon), Optional(renorm.RMin), Optional(renorm.RMax), Optional(renorm.DMax),
+            ]);
+            return Call(exact, "backward_renorm", arguments, "dx", "dgamma", "dbeta", "mean", "variance", "r", "d");
+        }
+    }
+
+    /// <summary>Calls one oracle function (of A, or of B when <paramref name="exact"/>) and reads the named results.</summary>
+    private Dictionary<string, double[]> Call(bool exact, string function, PyTuple arguments, params string[] names)
+    {
+        using PyObject callable = (exact ? _exact : _oracle).GetAttr(function);
+        using PyObject result = callable.Invoke(arguments);
+        return FromDictionary(result, names);
+    }
+
+    /// <summary>A clip bound for Python: None when Keras' key is missing.</summary>
+    private static PyObject Optional(double? value) => value is double number ? new PyFloat(number) : PyObject.None;
 
     /// <summary>Asks the interpreter where its shared library is: sysconfig LIBDIR then LIBPL, INSTSONAME then LDLIBRARY.</summary>
     private static string LocateLibrary(string interpreter)

@@ -71,6 +71,8 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
             throw new NotSupportedException("float32 without masks only");
         }
 
+        RefuseRenormWithAWrongConvention(options);
+
         float[] input = ToFloats(x);
         int channels = layout.ChannelCount;
         float[] gamma = options.Scale ? ToFloats(weights.Gamma) : Filled(channels, 1f);
@@ -102,6 +104,15 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         }
 
         float epsilon = (float)options.Epsilon;
+        Renormalization? renorm = useBatch && options.Renorm is not null && statisticsChannels == channels
+            ? Renormalization.Of(options.Renorm, mean, variance, epsilon, ToFloats(weights.RenormMean), ToFloats(weights.RenormStddev))
+            : null;
+        if (renorm is not null)
+        {
+            // Keras' _compose_transforms: x * (r * gamma) + (d * gamma + beta).
+            (gamma, beta) = ([.. gamma.Select((g, c) => renorm.R[c] * g)], [.. beta.Select((b, c) => (renorm.D[c] * gamma[c]) + b)]);
+        }
+
         float[] y = new float[input.Length];
         for (int i = 0; i < input.Length; i++)
         {
@@ -143,9 +154,28 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
             }
         }
 
+        float[] movingStddev = ToFloats(weights.MovingStddev);
+        float[] renormMean = ToFloats(weights.RenormMean);
+        float[] renormStddev = ToFloats(weights.RenormStddev);
+        if (renorm is not null)
+        {
+            float renormMomentum = (float)options.Renorm!.Momentum;
+            for (int c = 0; c < channels; c++)
+            {
+                float stddev = MathF.Sqrt(variance[c] + epsilon);
+                renormMean[c] = (renormMean[c] * renormMomentum) + (mean[c] * (1 - renormMomentum));
+                renormStddev[c] = (renormStddev[c] * renormMomentum) + (stddev * (1 - renormMomentum));
+                movingStddev[c] = (movingStddev[c] * momentum) + (stddev * (1 - momentum));
+                newVariance[c] = MathF.Max((movingStddev[c] * movingStddev[c]) - epsilon, 0);
+            }
+        }
+
         Write(y, destinations.Y);
         Write(newMean, destinations.MovingMean);
         Write(newVariance, destinations.MovingVariance);
+        Write(movingStddev, destinations.MovingStddev);
+        Write(renormMean, destinations.RenormMean);
+        Write(renormStddev, destinations.RenormStddev);
     }
 
     public void Backward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, BatchNormWeights<T> weights, BackwardDestinations<T> destinations)
@@ -155,6 +185,8 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         {
             throw new NotSupportedException("float32 only");
         }
+
+        RefuseRenormWithAWrongConvention(options);
 
         float[] input = ToFloats(x);
         float[] gradient = ToFloats(dy);
@@ -192,6 +224,18 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
                 : gamma[p] / deviation * gradient[i];
         }
 
+        if (useBatch && options.Renorm is not null && statisticsChannels == channels)
+        {
+            // r and d are constants: dx scales by r, and gamma's gradient is r * sum(dy * xhat) + d * sum(dy) (autodiff's form).
+            Renormalization renorm = Renormalization.Of(options.Renorm, mean, variance, epsilon, ToFloats(weights.RenormMean), ToFloats(weights.RenormStddev));
+            for (int i = 0; i < input.Length; i++)
+            {
+                dx[i] *= renorm.R[statisticOf[i]];
+            }
+
+            sumDyNormalized = [.. sumDyNormalized.Select((v, c) => (renorm.R[c] * v) + (renorm.D[c] * sumDy[c]))];
+        }
+
         Write(dx, destinations.Dx);
         if (options.Scale && statisticsChannels == channels)
         {
@@ -201,6 +245,15 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         if (options.Center && statisticsChannels == channels)
         {
             Write(convention == Convention.GammaBetaSwapped ? sumDyNormalized : sumDy, destinations.Dbeta);
+        }
+    }
+
+    /// <summary>The wrong conventions are plain batch normalization's; renorm's own mistakes are RenormCalibrationTests'.</summary>
+    private void RefuseRenormWithAWrongConvention(BatchNormOptions options)
+    {
+        if (options.Renorm is not null && convention != Convention.Keras)
+        {
+            throw new NotSupportedException($"{Name}: renorm with the Keras convention only");
         }
     }
 
@@ -341,4 +394,29 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
     }
 
     private static float[] Filled(int length, float value) => [.. Enumerable.Repeat(value, length)];
+
+    /// <summary>Batch renormalization's r and d per channel, in float32 as Keras computes them (clip constants rounded to float32).</summary>
+    private sealed record Renormalization(float[] R, float[] D)
+    {
+        public static Renormalization Of(RenormOptions options, float[] mean, float[] variance, float epsilon, float[] renormMean, float[] renormStddev)
+        {
+            if (renormMean.Length != mean.Length || renormStddev.Length != mean.Length)
+            {
+                throw new InvalidOperationException($"a renorm layer needs {mean.Length} renorm means and stddevs: got {renormMean.Length} and {renormStddev.Length}");
+            }
+
+            float[] r = new float[mean.Length];
+            float[] d = new float[mean.Length];
+            for (int c = 0; c < mean.Length; c++)
+            {
+                float sigma = MathF.Max(renormStddev[c], MathF.Sqrt(epsilon));
+                r[c] = MathF.Sqrt(variance[c] + epsilon) / sigma;
+                d[c] = (mean[c] - renormMean[c]) / sigma;
+                r[c] = MathF.Min(MathF.Max(r[c], (float)(options.RMin ?? double.NegativeInfinity)), (float)(options.RMax ?? double.PositiveInfinity));
+                d[c] = Math.Clamp(d[c], (float)-(options.DMax ?? double.PositiveInfinity), (float)(options.DMax ?? double.PositiveInfinity));
+            }
+
+            return new Renormalization(r, d);
+        }
+    }
 }

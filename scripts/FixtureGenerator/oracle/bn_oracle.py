@@ -117,6 +117,98 @@ def backward(x, dy, shape, kept_axes, gamma, moving_mean, moving_variance, epsil
     }
 
 
+def _corrections(mean, stddev, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax):
+    """r and d from the renorm statistics from before the call; the floor avoids dividing by ~0 early in training."""
+    sigma = np.maximum(renorm_stddev, np.sqrt(epsilon))
+    r = stddev / sigma
+    d = (mean - renorm_mean) / sigma
+    if rmin is not None:
+        r = np.maximum(r, rmin)
+    if rmax is not None:
+        r = np.minimum(r, rmax)
+    if dmax is not None:
+        d = np.clip(d, -dmax, dmax)
+    return r, d
+
+
+def forward_renorm(x, shape, kept_axes, gamma, beta, moving_mean, moving_variance, moving_stddev, renorm_mean,
+                   renorm_stddev, momentum, renorm_momentum, epsilon, rmin, rmax, dmax, use_batch_statistics,
+                   mask=None):
+    """One call of a layer with batch renormalization (Keras renorm=True).
+
+    Training on a trainable layer: r and d from the batch statistics and the renorm statistics from BEFORE the
+    call, y = xhat * (r * gamma) + (d * gamma + beta), then the five statistic updates. Otherwise exactly the
+    call without renorm, every statistic copied. Also returns r and d (for the tolerance model).
+    """
+    moving_stddev = np.asarray(moving_stddev, np.float64)
+    renorm_mean, renorm_stddev = np.asarray(renorm_mean, np.float64), np.asarray(renorm_stddev, np.float64)
+    if not use_batch_statistics:
+        result = forward(x, shape, kept_axes, gamma, beta, moving_mean, moving_variance, momentum, epsilon, False, mask)
+        result.update({
+            "moving_stddev": moving_stddev.copy(),
+            "renorm_mean": renorm_mean.copy(),
+            "renorm_stddev": renorm_stddev.copy(),
+            "r": np.ones_like(renorm_mean),
+            "d": np.zeros_like(renorm_mean),
+        })
+        return result
+
+    shape = [int(d) for d in shape]
+    kept_axes = [int(a) for a in kept_axes]
+    gamma, beta = np.asarray(gamma, np.float64), np.asarray(beta, np.float64)
+    moving_mean = np.asarray(moving_mean, np.float64)
+    rows, order = _to_rows(x, shape, kept_axes)
+    mean, variance = batch_statistics(x, shape, kept_axes, mask)
+    stddev = np.sqrt(variance + epsilon)
+    r, d = _corrections(mean, stddev, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax)
+
+    y_rows = ((rows - mean) / stddev) * (r * gamma) + (d * gamma + beta)
+    new_moving_stddev = moving_stddev * momentum + stddev * (1.0 - momentum)
+    return {
+        "y": _from_rows(y_rows, shape, order),
+        "mean": mean,
+        "variance": variance,
+        "moving_mean": moving_mean * momentum + mean * (1.0 - momentum),
+        "moving_stddev": new_moving_stddev,
+        # Keras derives the moving variance from the tracked stddev; relu in case rounding makes it negative.
+        "moving_variance": np.maximum(new_moving_stddev * new_moving_stddev - epsilon, 0.0),
+        "renorm_mean": renorm_mean * renorm_momentum + mean * (1.0 - renorm_momentum),
+        "renorm_stddev": renorm_stddev * renorm_momentum + stddev * (1.0 - renorm_momentum),
+        "r": r,
+        "d": d,
+    }
+
+
+def backward_renorm(x, dy, shape, kept_axes, gamma, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax):
+    """Gradients of L = sum(dy * y) in a renorm training call: r and d are constants (Keras' stop_gradient)."""
+    shape = [int(d) for d in shape]
+    kept_axes = [int(a) for a in kept_axes]
+    gamma = np.asarray(gamma, np.float64)
+    renorm_mean, renorm_stddev = np.asarray(renorm_mean, np.float64), np.asarray(renorm_stddev, np.float64)
+    rows, order = _to_rows(x, shape, kept_axes)
+    dy_rows, _ = _to_rows(dy, shape, kept_axes)
+    count = rows.shape[0]
+    mean, variance = batch_statistics(x, shape, kept_axes)
+    stddev = np.sqrt(variance + epsilon)
+    r, d = _corrections(mean, stddev, renorm_mean, renorm_stddev, epsilon, rmin, rmax, dmax)
+
+    normalized = (rows - mean) / stddev
+    dbeta = dy_rows.sum(axis=0)
+    # y = xhat * (r * gamma) + (d * gamma + beta): gamma's gradient collects r * xhat + d.
+    dgamma = (dy_rows * (r * normalized + d)).sum(axis=0)
+    dxhat_sum = (dy_rows * normalized).sum(axis=0)
+    dx_rows = (r * gamma / stddev) * (dy_rows - dbeta / count - normalized * (dxhat_sum / count))
+    return {
+        "dx": _from_rows(dx_rows, shape, order),
+        "dgamma": dgamma,
+        "dbeta": dbeta,
+        "mean": mean,
+        "variance": variance,
+        "r": r,
+        "d": d,
+    }
+
+
 def versions():
     import sys
     return {"numpy": np.__version__, "python": sys.version.split()[0]}
