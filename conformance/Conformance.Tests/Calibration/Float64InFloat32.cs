@@ -29,21 +29,22 @@ public sealed class Float64InFloat32(Float32Variant arithmetic) : IBatchNormaliz
         }
 
         float[] y = new float[x.Length];
-        float[] movingMean = new float[layout.ChannelCount];
-        float[] movingVariance = new float[layout.ChannelCount];
-        arithmetic.Forward(layout, options, training, Float32Variant.ToFloats(x), Narrow(weights), new ForwardDestinations<float>(y, movingMean, movingVariance), mask);
+        int statisticLength = layout.ChannelCount;
+        int renormLength = options.Renorm is null ? 0 : layout.ChannelCount;
+        float[][] statistics = [new float[statisticLength], new float[statisticLength], new float[renormLength], new float[renormLength], new float[renormLength]];
+        arithmetic.Forward(
+            layout, options, training, Float32Variant.ToFloats(x), Narrow(weights),
+            new ForwardDestinations<float>(y, statistics[0], statistics[1], default, default, statistics[2], statistics[3], statistics[4]),
+            mask);
 
         Float32Variant.Write(y, destinations.Y);
-        if (training && options.Trainable)
-        {
-            Float32Variant.Write(movingMean, destinations.MovingMean);
-            Float32Variant.Write(movingVariance, destinations.MovingVariance);
-        }
-        else
-        {
-            weights.MovingMean.CopyTo(destinations.MovingMean);
-            weights.MovingVariance.CopyTo(destinations.MovingVariance);
-        }
+        // Keras assigns the variables in a training call only; otherwise they keep their float64 values exactly.
+        bool assigned = training && options.Trainable;
+        Assign(statistics[0], weights.MovingMean, destinations.MovingMean, assigned);
+        Assign(statistics[1], weights.MovingVariance, destinations.MovingVariance, assigned);
+        Assign(statistics[2], weights.MovingStddev, destinations.MovingStddev, assigned);
+        Assign(statistics[3], weights.RenormMean, destinations.RenormMean, assigned);
+        Assign(statistics[4], weights.RenormStddev, destinations.RenormStddev, assigned);
     }
 
     public void Backward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, BatchNormWeights<T> weights, BackwardDestinations<T> destinations)
@@ -68,5 +69,19 @@ public sealed class Float64InFloat32(Float32Variant arithmetic) : IBatchNormaliz
 
     private static BatchNormWeights<float> Narrow<T>(BatchNormWeights<T> weights)
         where T : IFloatingPointIeee754<T> =>
-        new(Float32Variant.ToFloats(weights.Gamma), Float32Variant.ToFloats(weights.Beta), Float32Variant.ToFloats(weights.MovingMean), Float32Variant.ToFloats(weights.MovingVariance));
+        new(Float32Variant.ToFloats(weights.Gamma), Float32Variant.ToFloats(weights.Beta), Float32Variant.ToFloats(weights.MovingMean), Float32Variant.ToFloats(weights.MovingVariance),
+            Float32Variant.ToFloats(weights.MovingStddev), Float32Variant.ToFloats(weights.RenormMean), Float32Variant.ToFloats(weights.RenormStddev));
+
+    private static void Assign<T>(float[] computed, ReadOnlySpan<T> held, Span<T> destination, bool assigned)
+        where T : IFloatingPointIeee754<T>
+    {
+        if (assigned)
+        {
+            Float32Variant.Write(computed, destination);
+        }
+        else
+        {
+            held.CopyTo(destination);
+        }
+    }
 }

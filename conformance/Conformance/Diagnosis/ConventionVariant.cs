@@ -14,7 +14,8 @@ namespace BatchNormAxis.Conformance.Diagnosis;
 /// in double on those float32 values, which a float32 computation matches within the float32 error model); every
 /// result rounded to float32 and stored as float64. Moving statistics a call does not assign (inference, frozen)
 /// come back exactly as given. On other dtypes the variant is the correct computation.
-/// <para>The mistakes are not modelled for batch renormalization: a renorm layer gets the reference's answer, so no
+/// <para>Of the mistakes, only <see cref="WrongConvention.Float64ComputedInFloat32"/> is modelled for batch renormalization
+/// (<see cref="RenormInFloat32"/>); under every other variant a renorm layer gets the reference's answer, so no other
 /// variant explains a renorm failure.</para>
 /// </remarks>
 /// <param name="convention">The mistake to make.</param>
@@ -43,7 +44,15 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         ArgumentNullException.ThrowIfNull(options);
         if (options.Renorm is not null)
         {
-            ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
+            if (InFloat32<T>())
+            {
+                RenormInFloat32.Forward(layout, options, training, x, weights, destinations, mask);
+            }
+            else
+            {
+                ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
+            }
+
             return;
         }
 
@@ -101,7 +110,15 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         ArgumentNullException.ThrowIfNull(options);
         if (options.Renorm is not null)
         {
-            ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
+            if (InFloat32<T>())
+            {
+                RenormInFloat32.Backward(layout, options, training, x, dy, weights, destinations);
+            }
+            else
+            {
+                ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
+            }
+
             return;
         }
 
