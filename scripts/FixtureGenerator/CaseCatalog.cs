@@ -89,6 +89,9 @@ internal static class CaseCatalog
         foreach ((int rank, int[] kept, FixtureDType dtype) in new (int, int[], FixtureDType)[]
         {
             (4, [3], FixtureDType.Float32), (4, [1], FixtureDType.Float32), (4, [1, 2, 3], FixtureDType.Float32), (2, [1], FixtureDType.Float64),
+
+            // Required (one integer axis, float32) in three more layouts, so a layer that ignores trainable fails in several.
+            (2, [1], FixtureDType.Float32), (3, [0], FixtureDType.Float32), (5, [2], FixtureDType.Float32),
         })
         {
             yield return new CaseSpec
@@ -212,11 +215,13 @@ internal static class CaseCatalog
         };
     }
 
+    private const string LargeOffsetWhy = "mean 1000 with a spread near 0.125, where E[x²] - E[x]² cancels to nothing or below zero";
+
     private static IEnumerable<CaseSpec> DataPatterns()
     {
         (string Name, DataPattern Pattern, int[] Shape, string Why)[] patterns =
         [
-            ("large-offset", DataPattern.LargeOffset, [16, 3], "mean far above the spread, where E[x²] - E[x]² cancels to nothing or below zero"),
+            ("large-offset", DataPattern.LargeOffset, [16, 3], LargeOffsetWhy),
             ("constant-channel", DataPattern.ConstantChannel, [6, 4], "channel 0 constant: variance 0, y = beta"),
             ("one-per-channel", DataPattern.Normal, [1, 5], "a batch of one: one element per channel, variance 0, y = beta"),
             ("nan", DataPattern.NaN, [6, 4], "a NaN poisons its channel's statistics in training and only itself in inference"),
@@ -242,16 +247,27 @@ internal static class CaseCatalog
             }
         }
 
-        yield return new CaseSpec
+        // Ill-conditioned data in more layouts and both full-precision dtypes: the single-pass variance fails each.
+        foreach ((int rank, int kept, FixtureDType dtype) in new (int, int, FixtureDType)[]
         {
-            Id = "data.large-offset.r2.k1.train.f64",
-            Title = "float64 mean 1e8 with a spread near 1e-5: E[x²] - E[x]² fails in float64 too; training",
-            Kind = FixtureKind.Forward,
-            DType = FixtureDType.Float64,
-            Shape = [16, 3],
-            Axis = AxisSpec.Of(1),
-            Pattern = DataPattern.LargeOffset,
-        };
+            (2, 1, FixtureDType.Float64), (3, 1, FixtureDType.Float32), (4, 3, FixtureDType.Float32), (4, 1, FixtureDType.Float32), (3, 1, FixtureDType.Float64), (4, 3, FixtureDType.Float64),
+        })
+        {
+            int[] shape = rank == 2 ? [16, 3] : s_shapeOfRank[rank];
+            yield return new CaseSpec
+            {
+                Id = $"data.large-offset.r{rank}.k{kept}.train.{Short(dtype)}",
+                Title = dtype == FixtureDType.Float64
+                    ? $"float64 mean 1e9 with a spread near 1, rank {rank} {ShapeText(shape)}, keep [{kept}]: E[x²] - E[x]² fails in float64 too; training"
+                    : $"{LargeOffsetWhy}, rank {rank} {ShapeText(shape)}, keep [{kept}]; training",
+                Kind = FixtureKind.Forward,
+                DType = dtype,
+                Shape = shape,
+                Axis = AxisSpec.Of(kept),
+                Pattern = DataPattern.LargeOffset,
+            };
+        }
+
         yield return new CaseSpec
         {
             Id = "data.one-per-channel.r1.k0.train.f32",
@@ -292,7 +308,8 @@ internal static class CaseCatalog
             yield return new CaseSpec
             {
                 Id = $"invalid.{name}.f32",
-                Title = $"Must be rejected as {error}: axis={axis} on shape {ShapeText(shape)}"
+                // The title describes the input only: it reaches the harness, the expected category must not.
+                Title = $"A layer with axis={axis} called on an input of shape {ShapeText(shape)}"
                     + (gamma is null ? "" : $" with gamma of shape {ShapeText(gamma)}")
                     + (mask is null ? "" : $" with a mask of shape {ShapeText(mask)}"),
                 Kind = FixtureKind.Invalid,
