@@ -82,7 +82,7 @@ internal static class DiscriminationTable
         var text = new StringBuilder();
         text.AppendLine(BeginMarker);
         text.AppendLine();
-        text.AppendLine("| convention | counted over | required cases that catch it (≥ 10× tolerance) | layouts among them | smallest error / tolerance among them |");
+        text.AppendLine("| convention | counted over | cases that catch it (≥ 10× tolerance) | layouts among them | smallest error / tolerance among them |");
         text.AppendLine("|---|---|---|---|---|");
         foreach (ConventionCatch c in catches)
         {
@@ -94,5 +94,5 @@ internal static class DiscriminationTable
         return text.ToString();
     }
 
-    private static string Margin(double ratio) => double.IsNaN(ratio) ? "-" : double.IsPositiveInfinity(ratio) ? "NaN, infinity or count mismatch" : ratio.ToString("G3", CultureInfo.InvariantCulture);
+    private static string Margin(double ratio) => double.IsNaN(ratio) ? "-" : double.IsPositiveInfinity(ratio) ? "∞ (NaN, infinity, or a bound of 0 missed)" : ratio.ToString("G3", CultureInfo.InvariantCulture);
 }
