@@ -258,7 +258,7 @@ internal static class CaseCatalog
             {
                 Id = $"data.large-offset.r{rank}.k{kept}.train.{Short(dtype)}",
                 Title = dtype == FixtureDType.Float64
-                    ? $"float64 mean 1e9 with a spread near 1, rank {rank} {ShapeText(shape)}, keep [{kept}]: E[x²] - E[x]² fails in float64 too; training"
+                    ? $"float64 mean 1e8 with a spread near 0.125, rank {rank} {ShapeText(shape)}, keep [{kept}]: E[x²] - E[x]² fails in float64 too; training"
                     : $"{LargeOffsetWhy}, rank {rank} {ShapeText(shape)}, keep [{kept}]; training",
                 Kind = FixtureKind.Forward,
                 DType = dtype,

@@ -6,7 +6,7 @@ internal enum DataPattern
     /// <summary>Roughly standard normal, shifted and scaled.</summary>
     Normal,
 
-    /// <summary>Mean 1000 with a spread near 0.125 (1e9 and 1 in float64): breaks E[x²] - E[x]², not the two-pass variance.</summary>
+    /// <summary>Mean 1000 with a spread near 0.125 (1e8 in float64): breaks E[x²] - E[x]², not the two-pass variance.</summary>
     LargeOffset,
 
     /// <summary>Channel 0 holds one value repeated: variance 0.</summary>

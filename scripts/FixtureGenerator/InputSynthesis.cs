@@ -8,10 +8,14 @@ internal static class InputSynthesis
 {
     /// <summary>x for a data pattern; channels come from the layout so patterns can target channel 0 and 1.</summary>
     /// <remarks>
-    /// Large offset: the offset A is about 8000 spreads (1e9 in float64), so u A² dwarfs the variance and the
-    /// single pass E[x²] - E[x]² cancels to garbage, while the correct computation's error (N + 1) u A / s, which
-    /// sets the tolerance of y (docs/tolerance.md), stays near 1% of the spread: y = beta misses y by far. The spread
-    /// is also well above sqrt(epsilon), so xhat is of order 1 rather than squeezed by epsilon.
+    /// Large offset: the offset A is about 8000 spreads in float32 and 8e8 in float64 (spread 0.125 in both), so u A²
+    /// dwarfs the variance and the single pass E[x²] - E[x]² cancels to garbage, while the correct computation's error
+    /// (N + 1) u A / s, which sets the tolerance of y (docs/tolerance.md), stays near 1% of the spread in float32
+    /// (1e-6 in float64): y = beta misses y by far. The spread is well above sqrt(epsilon), so xhat is of order 1
+    /// rather than squeezed by epsilon. The float64 offset 1e8 = 390625 * 2^8: rounded to float32 (Keras 3.12+ outside
+    /// TensorFlow) every value becomes 1e8 and float32 sums of up to 42 of them are exact, so a float32 computation has
+    /// a definite answer its error model describes (variance 0), while 1e8² is not a float32 number, so a single pass
+    /// in float32 still cancels.
     /// </remarks>
     public static double[] X(CaseSpec spec, AxisResolution layout, DeterministicRandom random)
     {
@@ -24,7 +28,7 @@ internal static class InputSynthesis
             double z = random.NextNormal();
             x[i] = spec.Pattern switch
             {
-                DataPattern.LargeOffset when spec.DType == FixtureDType.Float64 => 1e9 + z,
+                DataPattern.LargeOffset when spec.DType == FixtureDType.Float64 => 1e8 + (z * Math.ScaleB(1.0, -3)),
                 DataPattern.LargeOffset => 1000 + (z * Math.ScaleB(1.0, -3)),
                 DataPattern.ConstantChannel when channelOf[i] == 0 => 0.7,
                 DataPattern.SignedZero when channelOf[i] == 0 => random.NextBool(0.5) ? 0.0 : -0.0,
