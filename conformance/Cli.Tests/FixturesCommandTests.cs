@@ -8,7 +8,7 @@ public class FixturesCommandTests
         CliResult result = CliRun.Invoke("fixtures", "verify", "--fixtures", FakeHarnesses.Fixtures());
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Matches(@"^official suite 0\.2\.0 \(manifest SHA-256 [0-9a-f]{64}\)\n\d+ cases verified in .+: hashes, schemas and consistency all hold\n$", result.Output);
+        Assert.Matches(@"^official suite 0\.3\.0 \(manifest SHA-256 [0-9a-f]{64}\)\n\d+ cases verified in .+: hashes, schemas and consistency all hold\n$", result.Output);
     }
 
     [Fact]
