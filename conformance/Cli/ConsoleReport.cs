@@ -30,6 +30,11 @@ internal static class ConsoleReport
             output.WriteLine($"... and {failures.Count - FailuresShown} more failures (see --json, --junit or --html for all)");
         }
 
+        if (report.Diagnoses.Failing > 0)
+        {
+            output.WriteLine(report.Diagnoses.Line);
+        }
+
         foreach (string warning in report.Warnings)
         {
             output.WriteLine($"warning: {ReportText.OneLine(warning)}");
