@@ -134,7 +134,11 @@ public static partial class ProtocolMessages
         foreach (string name in names.Where(n => Expected(fixture, n)).Order(StringComparer.Ordinal))
         {
             double[] values = outputs[prefix + name];
-            int[] shape = name is "y" or "dx" ? [.. fixture.Shape] : parameterShape;
+            // A parameter output in the compact parameter shape; one of another length (an implementation that
+            // keeps other axes, as the diagnosis's variants do) flat, as the shape its values have.
+            int[] shape = name is "y" or "dx" ? [.. fixture.Shape]
+                : parameterShape.Aggregate(1L, (product, d) => product * d) == values.Length ? parameterShape
+                : [values.Length];
             tensors[name] = new JsonObject
             {
                 ["dtype"] = Conformance.DTypes.Name(fixture.DType),
