@@ -5,7 +5,7 @@ using BatchNormAxis.Conformance.Running;
 namespace BatchNormAxis.Cli;
 
 /// <summary>
-/// The console summary of a run: failures with their diagnosis, warnings, the fixtures' provenance, the loud notices
+/// The console summary of a run: failures with their diagnosis, how many failing cases each diagnosis was given to, warnings, the fixtures' provenance, the loud notices
 /// that the run does not show conformance, then the closing count line. Every text that came from a harness or a file
 /// is put on one line and neutralized (<see cref="ReportText"/>): a harness cannot send escape sequences to the terminal.
 /// </summary>
@@ -28,6 +28,11 @@ internal static class ConsoleReport
         if (failures.Count > FailuresShown)
         {
             output.WriteLine($"... and {failures.Count - FailuresShown} more failures (see --json, --junit or --html for all)");
+        }
+
+        if (report.Diagnoses.Failing > 0)
+        {
+            output.WriteLine(report.Diagnoses.Line);
         }
 
         foreach (string warning in report.Warnings)

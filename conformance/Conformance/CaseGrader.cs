@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace BatchNormAxis.Conformance;
 
 /// <summary>Grades an implementation's answer to a case against the case's expectations.</summary>
@@ -57,6 +59,11 @@ public static class CaseGrader
             if (actual.Length != expected.Reference.Length)
             {
                 return new CaseResult(fixture.Id, CaseVerdict.Failed, comparisons, $"output '{name}' has {actual.Length} elements: expected {expected.Reference.Length} (shape {ShapeText.Tuple(expected.Shape.AsSpan())})");
+            }
+
+            if (response.Shapes is { } shapes && shapes.TryGetValue(name, out ImmutableArray<int> shape) && !shape.AsSpan().SequenceEqual(expected.Shape.AsSpan()))
+            {
+                return new CaseResult(fixture.Id, CaseVerdict.Failed, comparisons, $"output '{name}' has shape {ShapeText.Tuple(shape.AsSpan())}: expected {ShapeText.Tuple(expected.Shape.AsSpan())}");
             }
 
             comparisons.Add(OutputComparison.Compare(name, expected, actual));

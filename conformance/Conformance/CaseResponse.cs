@@ -30,18 +30,30 @@ public enum ResponseKind
 /// <param name="Category">The error category of a rejection, or the missing capability.</param>
 /// <param name="Message">The implementation's own words: rejection message, skip reason, error text.</param>
 /// <param name="IssueUrl">An issue the implementation points to for a skip or an error.</param>
+/// <param name="Shapes">
+/// The shape each output came with, from a harness (each checked against its data); null in process, where outputs
+/// are computed in the expected shape. The grader holds every shape given to the expected one exactly.
+/// </param>
 public sealed record CaseResponse(
     ResponseKind Kind,
     ImmutableDictionary<string, double[]> Outputs,
     string? Category = null,
     string? Message = null,
-    string? IssueUrl = null)
+    string? IssueUrl = null,
+    ImmutableDictionary<string, ImmutableArray<int>>? Shapes = null)
 {
     /// <summary>Computed outputs.</summary>
     /// <param name="outputs">By name.</param>
     /// <returns>The response.</returns>
     public static CaseResponse WithOutputs(IReadOnlyDictionary<string, double[]> outputs) =>
         new(ResponseKind.Outputs, outputs.ToImmutableDictionary(StringComparer.Ordinal));
+
+    /// <summary>Computed outputs with the shapes they were given in.</summary>
+    /// <param name="outputs">By name.</param>
+    /// <param name="shapes">The shape of each output, by the same names.</param>
+    /// <returns>The response.</returns>
+    public static CaseResponse WithOutputs(IReadOnlyDictionary<string, double[]> outputs, IReadOnlyDictionary<string, ImmutableArray<int>> shapes) =>
+        new(ResponseKind.Outputs, outputs.ToImmutableDictionary(StringComparer.Ordinal), Shapes: shapes.ToImmutableDictionary(StringComparer.Ordinal));
 
     /// <summary>A rejection of the input.</summary>
     /// <param name="category">The error category (snake_case).</param>

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace BatchNormAxis.Conformance;
 
 /// <summary>How one output compared with its expectation: pass or not, and its worst element.</summary>
@@ -65,8 +67,33 @@ public sealed record OutputComparison(string Name, bool Passed, int WorstIndex, 
 
     /// <summary>One line for a failure report.</summary>
     /// <returns>The description.</returns>
-    public override string ToString() =>
-        WorstIndex < 0
-            ? $"{Name}: wrong number of elements"
-            : $"{Name}[{WorstIndex}]: expected {Reference:R}, got {Actual:R}; error {Math.Abs(Actual - Reference):G3} = {ErrorUlps:G3} ULP = {WorstRatio:G3}x the tolerance {Tolerance:G3}";
+    /// <remarks>
+    /// A NaN or an infinity on either side has no error in ULPs and no ratio to the tolerance worth printing
+    /// ("NaN = Infinity ULP" says nothing true), so those lines name the two values only.
+    /// </remarks>
+    public override string ToString()
+    {
+        if (WorstIndex < 0)
+        {
+            return $"{Name}: wrong number of elements";
+        }
+
+        string at = $"{Name}[{WorstIndex}]";
+        if (double.IsNaN(Actual) && !double.IsNaN(Reference))
+        {
+            return $"{at}: NaN where {Number(Reference)} was expected";
+        }
+
+        if (!double.IsFinite(Actual) || !double.IsFinite(Reference))
+        {
+            return $"{at}: expected {Number(Reference)}, got {Number(Actual)}";
+        }
+
+        string error = $"{at}: expected {Number(Reference)}, got {Number(Actual)}; error {Math.Abs(Actual - Reference).ToString("G3", CultureInfo.InvariantCulture)} = {ErrorUlps.ToString("G3", CultureInfo.InvariantCulture)} ULP";
+        return Tolerance > 0
+            ? $"{error} = {WorstRatio.ToString("G3", CultureInfo.InvariantCulture)}x the tolerance {Tolerance.ToString("G3", CultureInfo.InvariantCulture)}"
+            : $"{error}, where the tolerance is 0 (an exact match is expected)";
+    }
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

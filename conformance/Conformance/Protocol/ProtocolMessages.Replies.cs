@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text;
 using System.Text.Json;
 
@@ -138,10 +139,11 @@ public static partial class ProtocolMessages
         }
 
         var outputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var shapes = new Dictionary<string, ImmutableArray<int>>(StringComparer.Ordinal);
         if (!sequence)
         {
-            ReadTensors(fields, body, "", fixture, outputs);
-            return CaseResponse.WithOutputs(outputs);
+            ReadTensors(fields, body, "", fixture, outputs, shapes);
+            return CaseResponse.WithOutputs(outputs, shapes);
         }
 
         int k = 0;
@@ -152,14 +154,14 @@ public static partial class ProtocolMessages
                 throw fields.Error($"steps[{k}]", step, "an object of output tensors");
             }
 
-            ReadTensors(fields, step, $"steps[{k}].", fixture, outputs);
+            ReadTensors(fields, step, $"steps[{k}].", fixture, outputs, shapes);
             k++;
         }
 
-        return CaseResponse.WithOutputs(outputs);
+        return CaseResponse.WithOutputs(outputs, shapes);
     }
 
-    private static void ReadTensors(MessageFields fields, JsonElement tensors, string prefix, FixtureCase fixture, Dictionary<string, double[]> outputs)
+    private static void ReadTensors(MessageFields fields, JsonElement tensors, string prefix, FixtureCase fixture, Dictionary<string, double[]> outputs, Dictionary<string, ImmutableArray<int>> shapes)
     {
         string dtype = Conformance.DTypes.Name(fixture.DType);
         int itemSize = Conformance.DTypes.ItemSize(fixture.DType);
@@ -206,6 +208,7 @@ public static partial class ProtocolMessages
             }
 
             outputs[name] = Conformance.DTypes.Decode(fixture.DType, bytes);
+            shapes[name] = [.. dimensions];
         }
     }
 

@@ -130,10 +130,15 @@ public static partial class ProtocolMessages
     private static JsonObject Tensors(FixtureCase fixture, ImmutableDictionary<string, double[]> outputs, string prefix, IEnumerable<string> names)
     {
         var tensors = new JsonObject();
-        foreach (string name in names.Order(StringComparer.Ordinal))
+        int[] parameterShape = [.. fixture.KeptAxes.Select(a => fixture.Shape[a])];
+        foreach (string name in names.Where(n => Expected(fixture, n)).Order(StringComparer.Ordinal))
         {
             double[] values = outputs[prefix + name];
-            int[] shape = name is "y" or "dx" ? [.. fixture.Shape] : [values.Length];
+            // A parameter output in the compact parameter shape; one of another length (an implementation that
+            // keeps other axes, as the diagnosis's variants do) flat, as the shape its values have.
+            int[] shape = name is "y" or "dx" ? [.. fixture.Shape]
+                : parameterShape.Aggregate(1L, (product, d) => product * d) == values.Length ? parameterShape
+                : [values.Length];
             tensors[name] = new JsonObject
             {
                 ["dtype"] = Conformance.DTypes.Name(fixture.DType),
@@ -144,4 +149,15 @@ public static partial class ProtocolMessages
 
         return tensors;
     }
+
+    /// <summary>
+    /// Whether the protocol has a case answer with an output: <c>dgamma</c> only when the layer scales and
+    /// <c>dbeta</c> only when it centers (docs/protocol.md, "Run reply"); the executor fills both regardless.
+    /// </summary>
+    private static bool Expected(FixtureCase fixture, string name) => name switch
+    {
+        "dgamma" => fixture.Options.Scale,
+        "dbeta" => fixture.Options.Center,
+        _ => true,
+    };
 }

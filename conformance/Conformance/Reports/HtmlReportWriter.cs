@@ -52,6 +52,7 @@ public static class HtmlReportWriter
             html.Append("<p>Warning: ").Append(E(warning)).Append("</p>\n");
         }
 
+        AppendDiagnoses(html, report.Diagnoses);
         html.Append("<table><tr><th>case</th><th>outcome</th><th>details</th><th>diagnosis</th></tr>\n");
         foreach (CaseReport c in report.Cases.OrderBy(c => c.Outcome == Outcome.Failed ? 0 : c.Outcome == Outcome.Skipped ? 1 : 2).ThenBy(c => c.Id, StringComparer.Ordinal))
         {
@@ -70,6 +71,24 @@ public static class HtmlReportWriter
 
         html.Append("</body></html>\n");
         return html.ToString();
+    }
+
+    /// <summary>A table of how many failing cases each diagnosis was given to, and how many got none.</summary>
+    private static void AppendDiagnoses(StringBuilder html, DiagnosisCounts counts)
+    {
+        if (counts.Failing == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Diagnoses</h2>\n<table><tr><th>diagnosis</th><th>failing cases</th></tr>\n");
+        foreach (DiagnosisCount count in counts.ByName)
+        {
+            html.Append("<tr><td><code>").Append(E(count.Name)).Append("</code></td><td>").Append(count.Cases.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>\n");
+        }
+
+        html.Append("<tr><td>no diagnosis</td><td>").Append(counts.Undiagnosed.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>\n")
+            .Append("<tr><td><b>failing cases</b></td><td><b>").Append(counts.Failing.ToString(CultureInfo.InvariantCulture)).Append("</b></td></tr>\n</table>\n");
     }
 
     private static string E(string text) => WebUtility.HtmlEncode(ReportText.Neutralize(text));

@@ -58,6 +58,7 @@ public static class JsonReportWriter
                 ["required_waived_by_wildcard"] = report.RequiredWaivedByWildcard,
                 ["line"] = report.Summary,
             },
+            ["diagnoses"] = Diagnoses(report.Diagnoses),
             ["notices"] = Strings(RunNotices.For(report)),
             ["harness_unstable"] = T(report.HarnessUnstable),
             ["warnings"] = Strings(report.Warnings),
@@ -98,6 +99,13 @@ public static class JsonReportWriter
             ["convention"] = WrongConventions.Name(f.Convention),
             ["explanation"] = T(f.Explanation),
         })]),
+    };
+
+    private static JsonObject Diagnoses(DiagnosisCounts counts) => new()
+    {
+        ["failing"] = counts.Failing,
+        ["by_name"] = new JsonArray([.. counts.ByName.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["cases"] = c.Cases })]),
+        ["none"] = counts.Undiagnosed,
     };
 
     /// <summary>JSON has no NaN or infinity: those become the strings "nan", "inf", "-inf".</summary>

@@ -69,7 +69,7 @@ public sealed record RunReport(
     public FixtureProvenance Provenance { get; init; } = FixtureProvenance.Unknown;
 
     /// <summary>The report format version (docs/protocol.md, "Reports").</summary>
-    public const string Version = "1.1.0";
+    public const string Version = "1.2.0";
 
     /// <summary>Cases counted as passed.</summary>
     public int Passed => Cases.Count(c => c.Outcome == Outcome.Passed);
@@ -82,6 +82,9 @@ public sealed record RunReport(
 
     /// <summary>The closing line of every report: <c>N passed, N failed, N skipped</c>.</summary>
     public string Summary => $"{Passed} passed, {Failed} failed, {Skipped} skipped";
+
+    /// <summary>How many failing cases each diagnosis was given to, and how many got none.</summary>
+    public DiagnosisCounts Diagnoses => DiagnosisCounts.Of(Cases);
 
     /// <summary>Required cases matched by a wildcard expectation: counted as failed, since only an exact id may waive a required case.</summary>
     public int RequiredWaivedByWildcard => Cases.Count(c => c.Required && c.Expectation is { IsWildcard: true });
