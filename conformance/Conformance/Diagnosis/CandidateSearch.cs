@@ -92,13 +92,20 @@ internal sealed class CandidateSearch
     public bool StandsApart(Evaluated named, IEnumerable<Evaluated> others)
     {
         Candidate candidate = named.Candidate;
+
+        // A float32 computation is told from every float64 one, the reference included, by its symptom (every miss
+        // a float32 number, checked before naming it), not by distance: the float32 error model spans the difference.
+        if (candidate.InFloat32)
+        {
+            return true;
+        }
+
         bool awayFromReference = _expectations.Where(e => _failing.Contains(e.Name))
             .Max(e => Distance(candidate, named.Outputs, e.Name, e.Expected, Predicted(e.Name, _reference, null), structural: candidate.StatisticChannels)) >= Separation;
 
-        // A float32 computation is told from every float64 one by its symptom (every miss a float32 number), not by distance.
-        return awayFromReference && (candidate.InFloat32 || others
+        return awayFromReference && others
             .Where(o => o.Candidate.Identity != candidate.Identity && !o.Candidate.InFloat32)
-            .All(o => _expectations.Max(e => Distance(candidate, named.Outputs, e.Name, e.Expected, Predicted(e.Name, o.Outputs, o.Candidate.StatisticChannels), structural: candidate.StatisticChannels)) >= Separation));
+            .All(o => _expectations.Max(e => Distance(candidate, named.Outputs, e.Name, e.Expected, Predicted(e.Name, o.Outputs, o.Candidate.StatisticChannels), structural: candidate.StatisticChannels)) >= Separation);
     }
 
     /// <summary>What another explanation predicts for an output, with the element count it would have.</summary>
