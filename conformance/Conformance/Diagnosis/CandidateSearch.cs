@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace BatchNormAxis.Conformance.Diagnosis;
 
@@ -28,6 +30,12 @@ internal sealed class CandidateSearch
 
     /// <summary>How many diagnosis tolerances a named candidate must be from every other explanation.</summary>
     public const double Separation = 3 * MatchRadius;
+
+    /// <summary>
+    /// Each case's candidate outputs, by variant name: they do not depend on the answer, and a test suite diagnoses
+    /// the same case for many implementations. Held only as long as the case is.
+    /// </summary>
+    private static readonly ConditionalWeakTable<FixtureCase, ConcurrentDictionary<string, CaseResponse?>> s_runs = [];
 
     private readonly FixtureCase _fixture;
     private readonly CaseResponse _response;
@@ -64,10 +72,21 @@ internal sealed class CandidateSearch
     /// <returns>Its outputs and residual.</returns>
     public Evaluated? Evaluate(Candidate candidate)
     {
-        CaseResponse variant;
+        CaseResponse? variant = s_runs.GetOrCreateValue(_fixture).GetOrAdd(candidate.Variant.Name, _ => Run(candidate.Variant));
+        if (variant is null || variant.Kind != ResponseKind.Outputs)
+        {
+            return null;
+        }
+
+        double residual = _expectations.Max(e => Distance(candidate, variant.Outputs, e.Name, e.Expected, _response.Outputs[e.Name], structural: candidate.StatisticChannels));
+        return new Evaluated(candidate, variant.Outputs, residual);
+    }
+
+    private CaseResponse? Run(ConventionVariant variant)
+    {
         try
         {
-            variant = CaseExecutor.Execute(_fixture, candidate.Variant);
+            return CaseExecutor.Execute(_fixture, variant);
         }
 #pragma warning disable CA1031 // A variant that cannot express this case simply does not explain it.
         catch (Exception)
@@ -75,14 +94,6 @@ internal sealed class CandidateSearch
         {
             return null;
         }
-
-        if (variant.Kind != ResponseKind.Outputs)
-        {
-            return null;
-        }
-
-        double residual = _expectations.Max(e => Distance(candidate, variant.Outputs, e.Name, e.Expected, _response.Outputs[e.Name], structural: candidate.StatisticChannels));
-        return new Evaluated(candidate, variant.Outputs, residual);
     }
 
     /// <summary>Whether a candidate within the match radius stands apart from the reference (on a failed output) and from every other claim.</summary>

@@ -44,7 +44,9 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     public bool GradientsOnly { get; init; }
 
     /// <inheritdoc/>
-    public string Name => Also is { } also ? $"variant-{Convention}+{also}" : $"variant-{Convention}";
+    public string Name => (Also is { } also ? $"variant-{Convention}+{also}" : $"variant-{Convention}")
+        + (Has(WrongConvention.WrongReductionAxes) ? $"({string.Join(",", StatisticKeptAxes)})" : "")
+        + (GradientsOnly ? "-gradients-only" : "");
 
     /// <inheritdoc/>
     public void Forward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, ForwardDestinations<T> destinations, ReadOnlySpan<bool> mask = default)
