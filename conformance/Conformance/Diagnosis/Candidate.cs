@@ -55,7 +55,9 @@ internal sealed record Candidate(WrongConvention Convention, WrongConvention? Al
         for (int bits = 0; bits < 1 << layout.Rank; bits++)
         {
             int[] kept = [.. Enumerable.Range(0, layout.Rank).Where(a => (bits & (1 << a)) != 0)];
-            if (kept.SequenceEqual(layout.KeptAxes) || kept.SequenceEqual(layout.ReductionAxes))
+            // Keras' own axes are no mistake; the reduced ones kept are inverted_axis_meaning's own variant (which with
+            // every axis kept has nothing to swap: statistics over every axis are then tried here).
+            if (kept.SequenceEqual(layout.KeptAxes) || (!layout.ReductionAxes.IsEmpty && kept.SequenceEqual(layout.ReductionAxes)))
             {
                 continue;
             }
