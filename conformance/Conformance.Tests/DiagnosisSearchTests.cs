@@ -125,6 +125,36 @@ public class DiagnosisSearchTests(ITestOutputHelper output)
         Assert.Empty(named);
     }
 
+    public static TheoryData<WrongConvention> SingleConventions => [.. Enum.GetValues<WrongConvention>().Where(c => c != WrongConvention.WrongReductionAxes)];
+
+    [Theory]
+    [MemberData(nameof(SingleConventions))]
+    public void OnSixteenBitAndFloat64Cases_AMistakeIsNeverNamedAsAnother(WrongConvention convention)
+    {
+        // The calibration implementations are float32; on the other dtypes the diagnosis' own variants stand in
+        // for an implementation making the mistake, to check that separation holds where tolerances are wide (16-bit)
+        // or where float32 roundings compete (float64).
+        var variant = new ConventionVariant(convention);
+        var failing = 0;
+        var blamedOnOthers = new List<string>();
+        foreach (FixtureCase fixture in FixtureLocation.Set.Manifest.Cases
+            .Where(e => e.DType != FixtureDType.Float32 && e.Kind != FixtureKind.Invalid && !e.Capabilities.Contains("renorm"))
+            .Select(e => FixtureLocation.Set.ReadCase(e.Id)))
+        {
+            CaseResponse response = CaseExecutor.Execute(fixture, variant);
+            if (CaseGrader.Grade(fixture, response).Verdict != CaseVerdict.Failed)
+            {
+                continue;
+            }
+
+            failing++;
+            blamedOnOthers.AddRange(Diagnoser.Diagnose(fixture, response).Where(d => d.Convention != convention).Select(d => $"{fixture.Id}: {WrongConventions.Name(d.Convention)}"));
+        }
+
+        output.WriteLine($"{WrongConventions.Name(convention)}: {failing} failing 16-bit and float64 cases, another mistake named on {blamedOnOthers.Count}");
+        Assert.True(blamedOnOthers.Count == 0, string.Join("; ", blamedOnOthers.Take(5)));
+    }
+
     [Fact]
     public void AConventionIsNotNamed_WhenTheOutputItWouldChangePassed()
     {
