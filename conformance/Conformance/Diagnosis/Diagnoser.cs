@@ -33,7 +33,7 @@ public static class Diagnoser
     }.ToImmutableDictionary();
 
     /// <summary>
-    /// The known mistake that explains the failing answer, found by search (docs/validate.md, "Diagnosis"); empty
+    /// The known mistake that explains the failing answer, found by search (docs/validate.md, "How the diagnosis is found"); empty
     /// when none does, when two explanations cannot be told apart on this case, or when the answer has no outputs.
     /// </summary>
     /// <param name="fixture">The case.</param>
