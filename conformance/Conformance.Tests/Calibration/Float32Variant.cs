@@ -50,6 +50,18 @@ public enum Convention
 
     /// <summary>A frozen layer still uses and updates batch statistics (TF.js, tf.keras V1).</summary>
     FrozenIgnored,
+
+    /// <summary>Batch statistics over every axis (one mean and variance), broadcast into every moving statistic.</summary>
+    StatisticsOverAllAxes,
+
+    /// <summary>Each kept axis mirrored from the other end (axis a read as rank - 1 - a); parameters indexed modulo C.</summary>
+    AxisMirrored,
+
+    /// <summary>The right moving statistics written back swapped: the new mean into the moving variance and back.</summary>
+    MovingStatisticsSwappedOnWrite,
+
+    /// <summary>gamma and beta swapped when read, in the forward and the backward pass: dx scaled by beta, dgamma and dbeta swapped.</summary>
+    GammaBetaSwappedWithBackward,
 }
 
 /// <summary>
@@ -77,7 +89,7 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         int channels = layout.ChannelCount;
         float[] gamma = options.Scale ? ToFloats(weights.Gamma) : Filled(channels, 1f);
         float[] beta = options.Center ? ToFloats(weights.Beta) : Filled(channels, 0f);
-        if (convention == Convention.GammaBetaSwapped)
+        if (convention is Convention.GammaBetaSwapped or Convention.GammaBetaSwappedWithBackward)
         {
             (gamma, beta) = (beta, gamma);
         }
@@ -86,7 +98,7 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         float[] movingVariance = ToFloats(weights.MovingVariance);
         bool useBatch = training && (options.Trainable || convention == Convention.FrozenIgnored);
         int[] parameterOf = ParameterMap(layout);
-        int[] channelOf = useBatch ? ChannelMap(layout) : layout.ChannelOfEachElement();
+        int[] channelOf = useBatch ? ChannelMap(layout) : MovingStatisticMap(layout, parameterOf);
         int statisticsChannels = channelOf.Max() + 1;
 
         // The kernel reads mean and variance with the same index as gamma and beta (cyclic, for TF.js's bug).
@@ -134,8 +146,14 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         float momentum = (float)options.Momentum;
         float[] newMean = [.. movingMean];
         float[] newVariance = [.. movingVariance];
-        if (useBatch && statisticsChannels == channels)
+        bool broadcast = convention == Convention.StatisticsOverAllAxes && statisticsChannels == 1;
+        if (useBatch && (statisticsChannels == channels || broadcast))
         {
+            if (broadcast)
+            {
+                (mean, variance) = (Filled(channels, mean[0]), Filled(channels, variance[0]));
+            }
+
             for (int c = 0; c < channels; c++)
             {
                 float batchVariance = convention == Convention.UnbiasedMovingVariance && count > 1 ? variance[c] * count / (count - 1) : variance[c];
@@ -170,6 +188,11 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
             }
         }
 
+        if (convention == Convention.MovingStatisticsSwappedOnWrite && useBatch)
+        {
+            (newMean, newVariance) = (newVariance, newMean);
+        }
+
         Write(y, destinations.Y);
         Write(newMean, destinations.MovingMean);
         Write(newVariance, destinations.MovingVariance);
@@ -192,9 +215,14 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         float[] gradient = ToFloats(dy);
         int channels = layout.ChannelCount;
         float[] gamma = options.Scale ? ToFloats(weights.Gamma) : Filled(channels, 1f);
+        if (convention == Convention.GammaBetaSwappedWithBackward)
+        {
+            gamma = options.Center ? ToFloats(weights.Beta) : Filled(channels, 0f);
+        }
+
         bool useBatch = training && (options.Trainable || convention == Convention.FrozenIgnored);
         int[] parameterOf = ParameterMap(layout);
-        int[] channelOf = useBatch ? ChannelMap(layout) : layout.ChannelOfEachElement();
+        int[] channelOf = useBatch ? ChannelMap(layout) : MovingStatisticMap(layout, parameterOf);
         int statisticsChannels = channelOf.Max() + 1;
         int[] statisticOf = convention == Convention.ChannelAsLastAxis ? parameterOf : channelOf;
         (float[] mean, float[] variance) = useBatch ? Statistics(input, channelOf, statisticsChannels) : (ToFloats(weights.MovingMean), ToFloats(weights.MovingVariance));
@@ -236,15 +264,27 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
             sumDyNormalized = [.. sumDyNormalized.Select((v, c) => (renorm.R[c] * v) + (renorm.D[c] * sumDy[c]))];
         }
 
-        Write(dx, destinations.Dx);
-        if (options.Scale && statisticsChannels == channels)
+        if (options.Renorm is null)
         {
-            Write(convention == Convention.GammaBetaSwapped ? sumDy : sumDyNormalized, destinations.Dgamma);
+            // The weights' gradients are per parameter: summed over the elements each gamma and beta scales and shifts.
+            (sumDyNormalized, sumDy) = (new float[channels], new float[channels]);
+            for (int i = 0; i < input.Length; i++)
+            {
+                sumDyNormalized[parameterOf[i]] += gradient[i] * normalized[i];
+                sumDy[parameterOf[i]] += gradient[i];
+            }
         }
 
-        if (options.Center && statisticsChannels == channels)
+        bool swapped = convention is Convention.GammaBetaSwapped or Convention.GammaBetaSwappedWithBackward;
+        Write(dx, destinations.Dx);
+        if (options.Scale && sumDy.Length == channels)
         {
-            Write(convention == Convention.GammaBetaSwapped ? sumDyNormalized : sumDy, destinations.Dbeta);
+            Write(swapped ? sumDy : sumDyNormalized, destinations.Dgamma);
+        }
+
+        if (options.Center && sumDy.Length == channels)
+        {
+            Write(swapped ? sumDyNormalized : sumDy, destinations.Dbeta);
         }
     }
 
@@ -257,9 +297,23 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
         }
     }
 
+    /// <summary>Which moving statistic each element reads: its channel, or with the axis mirrored its parameter index.</summary>
+    private int[] MovingStatisticMap(AxisResolution layout, int[] parameterOf) =>
+        convention == Convention.AxisMirrored ? parameterOf : layout.ChannelOfEachElement();
+
     /// <summary>The statistics channel of each element: normally the kept axes; inverted, the reduced ones.</summary>
     private int[] ChannelMap(AxisResolution layout)
     {
+        if (convention == Convention.StatisticsOverAllAxes)
+        {
+            return new int[layout.ElementCount];
+        }
+
+        if (convention == Convention.AxisMirrored)
+        {
+            return Mirrored(layout).ChannelOfEachElement();
+        }
+
         if (convention != Convention.InvertedAxisMeaning || layout.ReductionAxes.IsEmpty)
         {
             return layout.ChannelOfEachElement();
@@ -269,10 +323,16 @@ public sealed class Float32Variant(Summation summation, bool foldScaleAndShift, 
     }
 
     /// <summary>The parameter index of each element: its channel, or (TF.js's bug) its flat index modulo C.</summary>
-    private int[] ParameterMap(AxisResolution layout) =>
-        convention == Convention.ChannelAsLastAxis
-            ? [.. Enumerable.Range(0, layout.ElementCount).Select(i => i % layout.ChannelCount)]
-            : layout.ChannelOfEachElement();
+    private int[] ParameterMap(AxisResolution layout) => convention switch
+    {
+        Convention.ChannelAsLastAxis => [.. Enumerable.Range(0, layout.ElementCount).Select(i => i % layout.ChannelCount)],
+        Convention.AxisMirrored => [.. Mirrored(layout).ChannelOfEachElement().Select(c => c % layout.ChannelCount)],
+        _ => layout.ChannelOfEachElement(),
+    };
+
+    /// <summary>The layout with each kept axis a read as rank - 1 - a.</summary>
+    private static AxisResolution Mirrored(AxisResolution layout) =>
+        AxisResolution.Resolve(layout.Shape.AsSpan(), AxisSpec.List([.. layout.KeptAxes.Select(a => layout.Rank - 1 - a).Order()]));
 
     private (float[] Mean, float[] Variance) Statistics(float[] x, int[] channelOf, int channels)
     {

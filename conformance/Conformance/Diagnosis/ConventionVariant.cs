@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Numerics;
 
 namespace BatchNormAxis.Conformance.Diagnosis;
@@ -33,8 +34,19 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     /// <summary>The second mistake, if any.</summary>
     public WrongConvention? Also { get; }
 
+    /// <summary>
+    /// For <see cref="WrongConvention.WrongReductionAxes"/>: the axes the batch statistics keep (every other axis is
+    /// reduced; empty: statistics over every axis, broadcast into every moving statistic). Parameters stay per channel.
+    /// </summary>
+    public ImmutableArray<int> StatisticKeptAxes { get; init; } = [];
+
+    /// <summary>For <see cref="WrongConvention.GammaBetaSwapped"/>: only dgamma and dbeta come out swapped; the weights are read right.</summary>
+    public bool GradientsOnly { get; init; }
+
     /// <inheritdoc/>
-    public string Name => Also is { } also ? $"variant-{Convention}+{also}" : $"variant-{Convention}";
+    public string Name => (Also is { } also ? $"variant-{Convention}+{also}" : $"variant-{Convention}")
+        + (Has(WrongConvention.WrongReductionAxes) ? $"({string.Join(",", StatisticKeptAxes)})" : "")
+        + (GradientsOnly ? "-gradients-only" : "");
 
     /// <inheritdoc/>
     public void Forward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, ForwardDestinations<T> destinations, ReadOnlySpan<bool> mask = default)
@@ -58,7 +70,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
 
         Func<double, double> precision = Precision<T>();
         options = Hyperparameters<T>(options);
-        Layer layer = Layer.Read(layout, options, weights, Has, precision);
+        Layer layer = Layer.Read(layout, options, weights, Has, precision, GradientsOnly);
         double[] input = Wide(x, precision);
         bool useBatch = training && (options.Trainable || Has(WrongConvention.FrozenIgnored));
         int[] parameterOf = ParameterChannels(layout);
@@ -84,16 +96,23 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         Layer held = Layer.Read(layout, options, weights, Has, static v => v);
         double[] newMean = held.MovingMean;
         double[] newVariance = held.MovingVariance;
-        if (useBatch && statisticCount == layout.ChannelCount && !Has(WrongConvention.MovingStatisticsNotUpdated))
+        bool broadcast = statisticCount == 1 && Has(WrongConvention.WrongReductionAxes);
+        if (useBatch && (statisticCount == layout.ChannelCount || broadcast) && !Has(WrongConvention.MovingStatisticsNotUpdated))
         {
             double keep = Has(WrongConvention.PyTorchMomentum) ? 1 - options.Momentum : options.Momentum;
             double n = layout.ReductionCount;
             for (int c = 0; c < newMean.Length; c++)
             {
                 // n/(n-1) as written: with one value per channel it is 0 * 1/0, a NaN moving variance (PyTorch's ATen op).
-                double batchVariance = Has(WrongConvention.UnbiasedMovingVariance) ? variance[c] * n / (n - 1) : variance[c];
-                newMean[c] = precision((layer.MovingMean[c] * keep) + (mean[c] * (1 - keep)));
+                int s = broadcast ? 0 : c;
+                double batchVariance = Has(WrongConvention.UnbiasedMovingVariance) ? variance[s] * n / (n - 1) : variance[s];
+                newMean[c] = precision((layer.MovingMean[c] * keep) + (mean[s] * (1 - keep)));
                 newVariance[c] = precision((layer.MovingVariance[c] * keep) + (batchVariance * (1 - keep)));
+            }
+
+            if (Has(WrongConvention.MovingStatisticsSwappedOnWrite))
+            {
+                (newMean, newVariance) = (newVariance, newMean);
             }
         }
 
@@ -124,7 +143,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
 
         Func<double, double> precision = Precision<T>();
         options = Hyperparameters<T>(options);
-        Layer layer = Layer.Read(layout, options, weights, Has, precision);
+        Layer layer = Layer.Read(layout, options, weights, Has, precision, GradientsOnly);
         double[] input = Wide(x, precision);
         double[] gradient = Wide(dy, precision);
         bool useBatch = training && (options.Trainable || Has(WrongConvention.FrozenIgnored));
@@ -200,6 +219,17 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     /// <summary>Which group each element's batch statistics are taken over, and how many groups there are.</summary>
     private (int[] ChannelOf, int Count) StatisticGroups(AxisResolution layout)
     {
+        if (Has(WrongConvention.WrongReductionAxes) && StatisticKeptAxes.IsEmpty)
+        {
+            return (new int[layout.ElementCount], 1);
+        }
+
+        if (Has(WrongConvention.WrongReductionAxes))
+        {
+            AxisResolution wrong = AxisResolution.Resolve(layout.Shape.AsSpan(), AxisSpec.List(StatisticKeptAxes.AsSpan()));
+            return (wrong.ChannelOfEachElement(), wrong.ChannelCount);
+        }
+
         int[] kept = Has(WrongConvention.InvertedAxisMeaning) && !layout.ReductionAxes.IsEmpty
             ? [.. layout.ReductionAxes]
             : Has(WrongConvention.AxisFromWrongEnd) ? [.. layout.KeptAxes.Select(a => layout.Rank - 1 - a).Order()] : [.. layout.KeptAxes];
@@ -311,7 +341,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     /// <summary>The layer's weights as the variant reads them (swapped, for the swapping conventions).</summary>
     private sealed record Layer(double[] Gamma, double[] Beta, double[] MovingMean, double[] MovingVariance)
     {
-        public static Layer Read<T>(AxisResolution layout, BatchNormOptions options, BatchNormWeights<T> weights, Func<WrongConvention, bool> has, Func<double, double> precision)
+        public static Layer Read<T>(AxisResolution layout, BatchNormOptions options, BatchNormWeights<T> weights, Func<WrongConvention, bool> has, Func<double, double> precision, bool gradientsOnly = false)
             where T : IFloatingPointIeee754<T>
         {
             double[] gamma = options.Scale ? Wide(weights.Gamma, precision) : [.. Enumerable.Repeat(1.0, layout.ChannelCount)];
@@ -319,7 +349,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
             double[] movingMean = Wide(weights.MovingMean, precision);
             double[] movingVariance = Wide(weights.MovingVariance, precision);
             Layer layer = new(gamma, beta, movingMean, movingVariance);
-            if (has(WrongConvention.GammaBetaSwapped))
+            if (has(WrongConvention.GammaBetaSwapped) && !gradientsOnly)
             {
                 layer = layer with { Gamma = layer.Beta, Beta = layer.Gamma };
             }

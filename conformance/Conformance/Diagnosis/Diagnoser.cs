@@ -8,14 +8,14 @@ namespace BatchNormAxis.Conformance.Diagnosis;
 public sealed record Finding(WrongConvention Convention, string Explanation);
 
 /// <summary>
-/// Explains a failing case: runs the same inputs through every <see cref="ConventionVariant"/> and names those
-/// whose results the implementation's outputs match within the case's tolerances.
+/// Explains a failing case: runs the same inputs through every known mistake and every other set of reduction
+/// axes, and names the one whose results the implementation's outputs match and that no other explanation comes near.
 /// </summary>
 public static class Diagnoser
 {
     private static readonly ImmutableDictionary<WrongConvention, string> s_explanations = new Dictionary<WrongConvention, string>
     {
-        [WrongConvention.InvertedAxisMeaning] = "statistics taken over the kept axes: `axis` read as the axes to reduce (np.mean style); Keras keeps them and reduces every other axis",
+        [WrongConvention.InvertedAxisMeaning] = "kept and reduced axes swapped, statistics taken over the kept axes: `axis` read as the axes to reduce (np.mean style); Keras keeps them and reduces every other axis",
         [WrongConvention.UnbiasedMovingVariance] = "moving variance fed n/(n-1) times the batch variance (PyTorch, tf.keras fused path); Keras feeds the biased variance",
         [WrongConvention.PyTorchMomentum] = "momentum weighs the new batch statistic (PyTorch); Keras: moving = moving * momentum + batch * (1 - momentum)",
         [WrongConvention.EpsilonOutsideRoot] = "epsilon added outside the square root, sqrt(var) + eps; Keras divides by sqrt(var + eps)",
@@ -23,49 +23,67 @@ public static class Diagnoser
         [WrongConvention.ChannelAsLastAxis] = "parameters and statistics indexed by flat index modulo C, as if the channel were the last axis (TF.js CPU bug, tensorflow/tfjs#1106)",
         [WrongConvention.AxisFromWrongEnd] = "kept axes counted from the wrong end (axis a read as rank - 1 - a)",
         [WrongConvention.GammaBetaSwapped] = "gamma and beta swapped; Keras weight order is gamma, beta, moving_mean, moving_variance",
-        [WrongConvention.MovingStatisticsSwapped] = "moving mean and moving variance swapped",
+        [WrongConvention.MovingStatisticsSwapped] = "moving mean and moving variance read swapped",
+        [WrongConvention.MovingStatisticsSwappedOnWrite] = "the right moving statistics written back swapped: the new mean into moving_variance, the new variance into moving_mean",
+        [WrongConvention.WrongReductionAxes] = "batch statistics over other axes than Keras', which reduces every axis but the kept ones",
         [WrongConvention.FrozenIgnored] = "a frozen layer (trainable=false) called with training=true still uses batch statistics and updates them; Keras 3 and tf.keras 2 run it in inference mode",
         [WrongConvention.MovingStatisticsNotUpdated] = "training leaves the moving statistics untouched; Keras updates them on every training call",
         [WrongConvention.Float32Hyperparameters] = "momentum and epsilon rounded to float32 before use (ONNX stores float attributes as float32), visible on float64 data; Keras applies them in its compute dtype, float64 for float64 data on TensorFlow (on every backend before Keras 3.12)",
         [WrongConvention.Float64ComputedInFloat32] = "float64 data computed in float32 and cast back, every missed value a float32 number (Keras 3.12+ on every backend but TensorFlow: result_type maps float64 to float32); the suite's float64 cases hold the float64 result, what Keras computes on TensorFlow",
     }.ToImmutableDictionary();
 
-    /// <summary>The known mistakes the response matches; empty when none does (or it has no outputs).</summary>
+    /// <summary>
+    /// The known mistake that explains the failing answer, found by search (docs/validate.md, "How the diagnosis is found"); empty
+    /// when none does, when two explanations cannot be told apart on this case, or when the answer has no outputs.
+    /// </summary>
     /// <param name="fixture">The case.</param>
     /// <param name="response">The implementation's failing answer.</param>
-    /// <returns>The findings.</returns>
+    /// <returns>The findings: one mistake, or two made together.</returns>
     public static IReadOnlyList<Finding> Diagnose(FixtureCase fixture, CaseResponse response)
     {
         ArgumentNullException.ThrowIfNull(fixture);
         ArgumentNullException.ThrowIfNull(response);
-        if (response.Kind != ResponseKind.Outputs)
+        if (response.Kind != ResponseKind.Outputs || fixture.Kind == FixtureKind.Invalid)
         {
             return [];
         }
 
-        var findings = new List<Finding>();
-        WrongConvention[] conventions = Enum.GetValues<WrongConvention>();
-        foreach (WrongConvention convention in conventions)
+        var search = new CandidateSearch(fixture, response);
+        if (!search.CanExplain)
         {
-            if (Explains(fixture, response, new ConventionVariant(convention)))
-            {
-                findings.Add(new Finding(convention, Explanation(fixture, convention)));
-            }
+            return [];
         }
+
+        // A per-channel output of the wrong size says how many channels the statistics had: only axis sets with that
+        // count can explain it, so the others are not run.
+        IReadOnlySet<int> counts = search.WrongChannelCounts;
+        List<Evaluated> singles = [.. Candidate.Singles(search.Layout)
+            .Where(c => counts.Count == 0 || (c.StatisticChannels is { } n && counts.Count == 1 && counts.Contains(n)))
+            .Select(search.Evaluate).OfType<Evaluated>()];
+        Evaluated? best = singles.Where(e => e.Residual <= CandidateSearch.MatchRadius && Accepts(fixture, response, e.Candidate)).MinBy(e => e.Residual);
+        if (best is not null)
+        {
+            return search.StandsApart(best, singles) ? [Named(fixture, search, best, null)] : [];
+        }
+
+        var findings = new List<Finding>();
 
         // Two conventions at once (a framework with an unbiased moving variance that also ignores `trainable`), tried
         // only when no single one explains the failure; pairs of the same kind (two axis readings, two swaps, two
         // float32 roundings) are not. Keras' NumPy and torch backends on large-offset float64 data are such a pair:
-        // the single-pass variance, computed in float32.
-        if (findings.Count == 0 && response.Outputs.Values.Any(values => values.Any(double.IsFinite)))
+        // the single-pass variance, computed in float32. Named only when exactly one pair explains the answer.
+        if (counts.Count == 0 && response.Outputs.Values.Any(values => values.Any(double.IsFinite)))
         {
-            foreach ((WrongConvention first, WrongConvention second) in conventions.SelectMany(a => conventions.Where(b => a < b && (Kind(a) == 0 || Kind(a) != Kind(b))).Select(b => (a, b))))
+            WrongConvention[] conventions = [.. Enum.GetValues<WrongConvention>().Where(c => c != WrongConvention.WrongReductionAxes)];
+            List<Evaluated> pairs = [.. conventions
+                .SelectMany(a => conventions.Where(b => a < b && (Kind(a) == 0 || Kind(a) != Kind(b))).Select(b => new Candidate(a, b, new ConventionVariant(a, b), [])))
+                .Select(search.Evaluate).OfType<Evaluated>()
+                .Where(e => e.Residual <= CandidateSearch.MatchRadius && Accepts(fixture, response, e.Candidate))];
+            if (pairs.Count == 1 && search.StandsApart(pairs[0], singles))
             {
-                if (Explains(fixture, response, new ConventionVariant(first, second)))
-                {
-                    findings.Add(new Finding(first, $"{Explanation(fixture, first)} (together with {WrongConventions.Name(second)})"));
-                    findings.Add(new Finding(second, $"{Explanation(fixture, second)} (together with {WrongConventions.Name(first)})"));
-                }
+                Evaluated pair = pairs[0];
+                findings.Add(Named(fixture, search, pair, pair.Candidate.Also));
+                findings.Add(Named(fixture, search, pair with { Candidate = pair.Candidate with { Convention = pair.Candidate.Also!.Value, Also = pair.Candidate.Convention } }, pair.Candidate.Convention));
             }
         }
 
@@ -84,27 +102,19 @@ public static class Diagnoser
         return findings;
     }
 
-    /// <summary>Whether the variant fails the case (so it can explain a failure) and the response matches it.</summary>
-    private static bool Explains(FixtureCase fixture, CaseResponse response, ConventionVariant convention)
-    {
-        CaseResponse variant;
-        try
-        {
-            variant = CaseExecutor.Execute(fixture, convention);
-        }
-#pragma warning disable CA1031 // A variant that cannot express this case simply does not explain it.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return false;
-        }
+    /// <summary>A float32 computation on float64 data shows its symptom: every miss is a float32 number.</summary>
+    private static bool Accepts(FixtureCase fixture, CaseResponse response, Candidate candidate) =>
+        !candidate.InFloat32 || (fixture.DType == FixtureDType.Float64 && MissesOnlyWithFloat32Values(fixture, response));
 
-        // A variant that passes the case cannot explain a failure of it.
-        bool inFloat32 = fixture.DType == FixtureDType.Float64 && (convention.Convention == WrongConvention.Float64ComputedInFloat32 || convention.Also == WrongConvention.Float64ComputedInFloat32);
-        return variant.Kind == ResponseKind.Outputs
-            && CaseGrader.Grade(fixture, variant).Verdict != CaseVerdict.Passed
-            && CaseGrader.Grade(WithReferences(fixture, variant.Outputs, inFloat32), response).Verdict == CaseVerdict.Passed
-            && (!inFloat32 || MissesOnlyWithFloat32Values(fixture, response));
+    /// <summary>The finding for a candidate: what it means, its axes in words, and how well it fits.</summary>
+    private static Finding Named(FixtureCase fixture, CandidateSearch search, Evaluated evaluated, WrongConvention? together)
+    {
+        Candidate candidate = evaluated.Candidate;
+        string axes = candidate.AxesInWords(search.Layout.Rank);
+        string text = Explanation(fixture, candidate.Convention);
+        text = axes.Length == 0 ? text : candidate.Convention == WrongConvention.WrongReductionAxes ? axes + "; " + text : $"{axes} ({text})";
+        string pair = together is { } other ? $" (together with {WrongConventions.Name(other)})" : "";
+        return new Finding(candidate.Convention, $"{text}{pair}; worst error {evaluated.Residual:0.##}x the diagnosis tolerance under it");
     }
 
     /// <summary>
@@ -114,7 +124,7 @@ public static class Diagnoser
     private static int Kind(WrongConvention convention) => convention switch
     {
         WrongConvention.InvertedAxisMeaning or WrongConvention.AxisFromWrongEnd or WrongConvention.ChannelAsLastAxis => 1,
-        WrongConvention.GammaBetaSwapped or WrongConvention.MovingStatisticsSwapped => 2,
+        WrongConvention.GammaBetaSwapped or WrongConvention.MovingStatisticsSwapped or WrongConvention.MovingStatisticsSwappedOnWrite => 2,
         WrongConvention.Float32Hyperparameters or WrongConvention.Float64ComputedInFloat32 => 3,
         _ => 0,
     };
@@ -137,42 +147,6 @@ public static class Diagnoser
         }
 
         return s_explanations[convention];
-    }
-
-    /// <summary>
-    /// The case with every expected reference replaced by a variant's outputs. The tolerances are widened: they were
-    /// derived for the case's own computation (an inference call has no statistics error), and a variant may compute
-    /// differently (batch statistics in a frozen call); 16x the tolerance plus 64 units of roundoff of each value
-    /// still leaves the conventions far apart (the closest, epsilon outside the root, differs by about 5e-4).
-    /// </summary>
-    /// <remarks>
-    /// A variant computing float64 data in float32 is matched with the float32 error model: the case's float64
-    /// tolerance is first-order linear in the unit roundoff u, so it is scaled by 2^-24 / 2^-53 = 2^29, and the
-    /// roundoff and ulp terms use float32's. That still separates it from the float64 answer only by a margin the
-    /// float64 checks see (a float32 result misses it by about 1e-7 relative, the float64 tolerances are about
-    /// 1e-15): <see cref="MissesOnlyWithFloat32Values"/> supplies the rest.
-    /// </remarks>
-    private static FixtureCase WithReferences(FixtureCase fixture, ImmutableDictionary<string, double[]> outputs, bool inFloat32)
-    {
-        FixtureDType computed = inFloat32 ? FixtureDType.Float32 : fixture.DType;
-        double u = DTypes.ComputeUnitRoundoff(computed);
-        double scale = u / DTypes.ComputeUnitRoundoff(fixture.DType);
-        ExpectedTensor Replace(string name, ExpectedTensor expected) => expected with
-        {
-            Reference = outputs[name],
-            Tolerance = [.. expected.Tolerance.Select((t, i) => double.IsFinite(outputs[name][i])
-                ? (16 * scale * t) + (64 * u * Math.Abs(outputs[name][i])) + DTypes.Ulp(inFloat32 ? computed : expected.DType, outputs[name][i])
-                : 0)],
-        };
-
-        return fixture with
-        {
-            Expected = fixture.Expected.ToImmutableSortedDictionary(e => e.Key, e => Replace(e.Key, e.Value), StringComparer.Ordinal),
-            Steps = [.. fixture.Steps.Select((step, k) => step with
-            {
-                Expected = step.Expected.ToImmutableSortedDictionary(e => e.Key, e => Replace($"steps[{k}].{e.Key}", e.Value), StringComparer.Ordinal),
-            })],
-        };
     }
 
     /// <summary>

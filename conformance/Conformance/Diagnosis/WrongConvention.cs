@@ -30,7 +30,7 @@ public enum WrongConvention
     /// <summary>gamma and beta swapped (weights loaded in the wrong order).</summary>
     GammaBetaSwapped,
 
-    /// <summary>Moving mean and moving variance swapped (pytorch2keras#120).</summary>
+    /// <summary>Moving mean and moving variance read swapped (pytorch2keras#120).</summary>
     MovingStatisticsSwapped,
 
     /// <summary>A frozen layer (trainable=false) still normalizes with batch statistics and updates (TF.js, tf.keras V1).</summary>
@@ -44,6 +44,12 @@ public enum WrongConvention
 
     /// <summary>float64 data computed in float32 and cast back (Keras 3.12+ on every backend but TensorFlow: <c>result_type</c> maps float64 to float32).</summary>
     Float64ComputedInFloat32,
+
+    /// <summary>Batch statistics over another set of axes than Keras' (every axis, say); the axes are in the finding's explanation.</summary>
+    WrongReductionAxes,
+
+    /// <summary>The right moving statistics written back swapped: the new mean into moving_variance and the new variance into moving_mean.</summary>
+    MovingStatisticsSwappedOnWrite,
 }
 
 /// <summary>The stable snake_case names reports use for <see cref="WrongConvention"/> values.</summary>
@@ -67,6 +73,8 @@ public static class WrongConventions
         WrongConvention.MovingStatisticsNotUpdated => "moving_statistics_not_updated",
         WrongConvention.Float32Hyperparameters => "float32_hyperparameters",
         WrongConvention.Float64ComputedInFloat32 => "float64_computed_in_float32",
+        WrongConvention.WrongReductionAxes => "wrong_reduction_axes",
+        WrongConvention.MovingStatisticsSwappedOnWrite => "moving_statistics_swapped_on_write",
         _ => throw new ArgumentOutOfRangeException(nameof(convention), convention, "Unknown convention."),
     };
 }
