@@ -62,6 +62,45 @@ internal static class AxisExplanation
         return text.ToString();
     }
 
+    /// <summary>
+    /// The hint for an axis list that looks like np.mean's reduce-axes, or null. It fires when the list spelling
+    /// keeps the batch axis 0 and leaves at least one axis out: keeping the batch axis is what a reduce-axes list
+    /// does by mistake, and the axes left out are then the ones the user meant to keep.
+    /// </summary>
+    public static string? ReduceAxesHint(AxisResolution resolution)
+    {
+        bool keepsBatchAxis = !resolution.KeptAxes.IsEmpty && resolution.KeptAxes[0] == 0;
+        if (!resolution.Axis.IsList || !keepsBatchAxis || resolution.ReductionAxes.IsEmpty)
+        {
+            return null;
+        }
+
+        string meant = resolution.ReductionAxes.Length == 1
+            ? resolution.ReductionAxes[0].ToString(CultureInfo.InvariantCulture)
+            : List(resolution.ReductionAxes);
+        return $"hint: did you mean axis={meant}? BatchNormalization's axis lists the axes it KEEPS; {PythonTuple(resolution.KeptAxes)} looks like the axes np.mean would reduce";
+    }
+
+    /// <summary>
+    /// The hint for an out-of-range axis that fits once the batch axis is put back, or null: it fires when every
+    /// out-of-range entry is the rank itself (one past the last axis), which Keras, counting the batch axis, calls
+    /// the channels of <c>(N, ...shape)</c>. Negative entries never fire it: -rank-1 would be the batch axis.
+    /// </summary>
+    public static string? BatchAxisHint(ReadOnlySpan<int> shape, AxisSpec axis)
+    {
+        ArgumentNullException.ThrowIfNull(axis);
+        int rank = shape.Length;
+        bool onePastTheEnd = axis.Values.Contains(rank);
+        bool othersInRange = axis.Values.All(a => a == rank || (a >= -rank && a < rank));
+        if (rank == 0 || !onePastTheEnd || !othersInRange)
+        {
+            return null;
+        }
+
+        string dimensions = string.Join(", ", shape.ToArray().Select(d => d.ToString(CultureInfo.InvariantCulture)));
+        return string.Create(CultureInfo.InvariantCulture, $"did you leave out the batch axis? For an input of shape (N, {dimensions}), axis {rank} is the channels");
+    }
+
     /// <summary>PyTorch spelling: <c>x.permute(0, 3, 1, 2).reshape(8, 3, 1024)</c> and the reverse.</summary>
     private static void AppendChannelFirst(StringBuilder text, ChannelFirstLayout layout)
     {

@@ -98,12 +98,16 @@ internal static class CommandLineValues
                 continue;
             }
 
-            string problem = part.Length == 0
-                ? "has an empty entry"
-                : long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) || IsAllDigits(part)
-                    ? $"has '{Echo(part)}', which does not fit a 32-bit integer"
-                    : $"has '{Echo(part)}', which is not a whole number";
-            throw new CommandLineValueException($"{optionName} '{Echo(original)}' {problem}: expected {expected}");
+            string problem = long.TryParse(part, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) || IsAllDigits(part)
+                ? "does not fit a 32-bit integer"
+                : "is not a whole number";
+            // Name the typed value once: a single entry is the value itself, so only an entry of a list is quoted apart.
+            string message = part.Length == 0
+                ? $"{optionName} '{Echo(original)}' has an empty entry"
+                : parts.Length == 1
+                    ? $"{optionName} '{Echo(original)}' {problem}"
+                    : $"{optionName} '{Echo(original)}' has '{Echo(part)}', which {problem}";
+            throw new CommandLineValueException($"{message}: expected {expected}");
         }
 
         return values;

@@ -33,10 +33,38 @@ internal static class ExplainCommand
         {
             int[] shape = CommandLineValues.ParseShape(parseResult.GetValue(shapeOption)!);
             AxisSpec axis = CommandLineValues.ParseAxis(parseResult.GetValue(axisOption)!);
-            AxisResolution resolution = AxisResolution.Resolve(shape, axis);
-            output.Write(parseResult.GetValue(jsonOption) ? AxisExplanation.ToJson(resolution) : AxisExplanation.ToText(resolution));
+            AxisResolution resolution = Resolve(shape, axis);
+            if (parseResult.GetValue(jsonOption))
+            {
+                output.Write(AxisExplanation.ToJson(resolution));
+                return ExitCodes.Success;
+            }
+
+            // The hint goes before the explanation, where a reader who made the mistake looks first.
+            string? hint = AxisExplanation.ReduceAxesHint(resolution);
+            if (hint is not null)
+            {
+                output.WriteLine(hint);
+                output.WriteLine();
+            }
+
+            output.Write(AxisExplanation.ToText(resolution));
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Resolves, adding the batch-axis hint to an out-of-range message; the message stays one line.</summary>
+    private static AxisResolution Resolve(int[] shape, AxisSpec axis)
+    {
+        try
+        {
+            return AxisResolution.Resolve(shape, axis);
+        }
+        catch (BatchNormArgumentException exception) when (exception.Category == BatchNormErrorCategory.AxisOutOfRange
+            && AxisExplanation.BatchAxisHint(shape, axis) is string hint)
+        {
+            throw new CommandLineValueException($"{exception.Message}; {hint}");
+        }
     }
 }
