@@ -92,9 +92,9 @@ public class ExplainCommandTests
     [InlineData("0,3", "-1", "bnaxis: input shape (0, 3) has a zero-sized dimension at axis 0 (axis=-1 resolves to [1]): expected every dimension to be 1 or more; empty tensors are rejected")]
     [InlineData("2,x", "-1", "bnaxis: --shape '2,x' has 'x', which is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
     [InlineData("2,,3", "-1", "bnaxis: --shape '2,,3' has an empty entry: expected comma-separated dimensions such as 8,32,32,3")]
-    [InlineData("99999999999", "-1", "bnaxis: --shape '99999999999' has '99999999999', which does not fit a 32-bit integer: expected comma-separated dimensions such as 8,32,32,3")]
-    [InlineData("2,3", "one", "bnaxis: --axis 'one' has 'one', which is not a whole number: expected an integer such as -1, or a list such as 1,2,3")]
-    [InlineData("2,3", "1.5", "bnaxis: --axis '1.5' has '1.5', which is not a whole number: expected an integer such as -1, or a list such as 1,2,3")]
+    [InlineData("99999999999", "-1", "bnaxis: --shape '99999999999' does not fit a 32-bit integer: expected comma-separated dimensions such as 8,32,32,3")]
+    [InlineData("2,3", "one", "bnaxis: --axis 'one' is not a whole number: expected an integer such as -1, or a list such as 1,2,3")]
+    [InlineData("2,3", "1.5", "bnaxis: --axis '1.5' is not a whole number: expected an integer such as -1, or a list such as 1,2,3")]
     public void InvalidInput_PrintsOneLineAndExitsWithTwo(string shape, string axis, string message)
     {
         CliResult result = CliRun.Invoke("explain", "--shape", shape, "--axis", axis, "--json");
@@ -204,9 +204,9 @@ public class ExplainCommandTests
     }
 
     [Theory]
-    [InlineData("2\n3", "bnaxis: --shape '2\\n3' has '2\\n3', which is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
+    [InlineData("2\n3", "bnaxis: --shape '2\\n3' is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
     [InlineData("2,\u001b[31m", "bnaxis: --shape '2,\\u001B[31m' has '\\u001B[31m', which is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
-    [InlineData("\u0007\u20283", "bnaxis: --shape '\\u0007\\u20283' has '\\u0007\\u20283', which is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
+    [InlineData("\u0007\u20283", "bnaxis: --shape '\\u0007\\u20283' is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
     public void Shape_WithControlCharacters_IsEchoedEscapedOnOneLine(string shape, string message)
     {
         CliResult result = CliRun.Invoke("explain", "--shape", shape);
