@@ -63,6 +63,23 @@ internal static class AxisExplanation
     }
 
     /// <summary>
+    /// <see cref="AxisResolution.Resolve(ReadOnlySpan{int}, AxisSpec)"/>, with <see cref="BatchAxisHint"/> added to an
+    /// out-of-range message (still one line), so explain and the explorer's test vectors give the same answer.
+    /// </summary>
+    public static AxisResolution Resolve(int[] shape, AxisSpec axis)
+    {
+        try
+        {
+            return AxisResolution.Resolve(shape, axis);
+        }
+        catch (BatchNormArgumentException exception) when (exception.Category == BatchNormErrorCategory.AxisOutOfRange
+            && BatchAxisHint(shape, axis) is string hint)
+        {
+            throw new CommandLineValueException($"{exception.Message}; {hint}");
+        }
+    }
+
+    /// <summary>
     /// The hint for an axis list that looks like np.mean's reduce-axes, or null. It fires when the list spelling
     /// keeps the batch axis 0 and leaves at least one axis out: keeping the batch axis is what a reduce-axes list
     /// does by mistake, and the axes left out are then the ones the user meant to keep.

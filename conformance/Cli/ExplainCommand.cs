@@ -33,7 +33,7 @@ internal static class ExplainCommand
         {
             int[] shape = CommandLineValues.ParseShape(parseResult.GetValue(shapeOption)!);
             AxisSpec axis = CommandLineValues.ParseAxis(parseResult.GetValue(axisOption)!);
-            AxisResolution resolution = Resolve(shape, axis);
+            AxisResolution resolution = AxisExplanation.Resolve(shape, axis);
             if (parseResult.GetValue(jsonOption))
             {
                 output.Write(AxisExplanation.ToJson(resolution));
@@ -52,19 +52,5 @@ internal static class ExplainCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    /// <summary>Resolves, adding the batch-axis hint to an out-of-range message; the message stays one line.</summary>
-    private static AxisResolution Resolve(int[] shape, AxisSpec axis)
-    {
-        try
-        {
-            return AxisResolution.Resolve(shape, axis);
-        }
-        catch (BatchNormArgumentException exception) when (exception.Category == BatchNormErrorCategory.AxisOutOfRange
-            && AxisExplanation.BatchAxisHint(shape, axis) is string hint)
-        {
-            throw new CommandLineValueException($"{exception.Message}; {hint}");
-        }
     }
 }

@@ -21,7 +21,8 @@
   }
 
   function parseIntegers(inner, optionName, original, expected) {
-    return inner.split(",").map((raw) => {
+    const parts = inner.split(",");
+    return parts.map((raw) => {
       const part = raw.trim();
       if (/^[+-]?[0-9]+$/.test(part)) {
         const value = BigInt(part);
@@ -31,13 +32,27 @@
       }
 
       // .NET's long.TryParse fails on "+-5" too, and IsAllDigits strips every leading sign: same wording here.
-      const problem = part.length === 0
-        ? "has an empty entry"
-        : /^[0-9]+$/.test(part.replace(/^[-+]+/, ""))
-          ? `has '${part}', which does not fit a 32-bit integer`
-          : `has '${part}', which is not a whole number`;
-      throw new AxisError(`${optionName} '${original}' ${problem}: expected ${expected}`);
+      const problem = /^[0-9]+$/.test(part.replace(/^[-+]+/, ""))
+        ? "does not fit a 32-bit integer"
+        : "is not a whole number";
+      // Name the typed value once: a single entry is the value itself, so only an entry of a list is quoted apart.
+      const message = part.length === 0
+        ? `${optionName} '${original}' has an empty entry`
+        : parts.length === 1
+          ? `${optionName} '${original}' ${problem}`
+          : `${optionName} '${original}' has '${part}', which ${problem}`;
+      throw new AxisError(`${message}: expected ${expected}`);
     });
+  }
+
+  // bnaxis explain's hint (AxisExplanation.BatchAxisHint): every out-of-range entry is the rank itself.
+  function batchAxisHint(shape, values) {
+    const rank = shape.length;
+    const onePastTheEnd = values.includes(rank);
+    const othersInRange = values.every((a) => a === rank || (a >= -rank && a < rank));
+    return onePastTheEnd && othersInRange
+      ? `; did you leave out the batch axis? For an input of shape (N, ${shape.join(", ")}), axis ${rank} is the channels`
+      : "";
   }
 
   function parseShape(text) {
@@ -97,7 +112,7 @@
     const resolved = axis.values.map((given) => {
       const r = given < 0 ? given + rank : given;
       if (r < 0 || r >= rank) {
-        throw new AxisError(`axis=${spelled} is out of range for input shape ${shapeText}: ${given} resolves to ${r}, expected an axis in [${-rank}, ${rank - 1}]`);
+        throw new AxisError(`axis=${spelled} is out of range for input shape ${shapeText}: ${given} resolves to ${r}, expected an axis in [${-rank}, ${rank - 1}]${batchAxisHint(shape, axis.values)}`);
       }
       return r;
     });

@@ -60,7 +60,7 @@ internal static class AxisTestVectors
         JsonObject vector = new() { ["shape"] = shapeText, ["axis"] = axisText };
         try
         {
-            AxisResolution resolution = AxisResolution.Resolve(CommandLineValues.ParseShape(shapeText), CommandLineValues.ParseAxis(axisText));
+            AxisResolution resolution = AxisExplanation.Resolve(CommandLineValues.ParseShape(shapeText), CommandLineValues.ParseAxis(axisText));
             vector["expected"] = JsonNode.Parse(AxisExplanation.ToJson(resolution));
             vector["code"] = new JsonArray([.. CodeLines(AxisExplanation.ToText(resolution)).Select(line => (JsonNode)JsonValue.Create(line))]);
         }
