@@ -24,6 +24,8 @@ public class ExplainHintsTests
     [InlineData("32,32,3", "-4")] // -4 would be the batch axis of (N, 32, 32, 3): not a channel axis to suggest
     [InlineData("32,32,3", "4")] // two past the end: a batch axis put back does not explain it
     [InlineData("32,32,3", "3,7")] // one entry fits with the batch axis, the other still does not
+    [InlineData("32,32,3", "3,-1")] // with the batch axis put back, -1 is axis 3 too: the hint would suggest a duplicate
+    [InlineData("32,32,3", "3,3")]
     public void AxisOutOfRangeForOtherReasons_HasNoBatchAxisHint(string shape, string axis)
     {
         CliResult result = CliRun.Invoke("explain", "--shape", shape, "--axis", axis);

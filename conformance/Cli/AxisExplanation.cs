@@ -101,15 +101,18 @@ internal static class AxisExplanation
     /// <summary>
     /// The hint for an out-of-range axis that fits once the batch axis is put back, or null: it fires when every
     /// out-of-range entry is the rank itself (one past the last axis), which Keras, counting the batch axis, calls
-    /// the channels of <c>(N, ...shape)</c>. Negative entries never fire it: -rank-1 would be the batch axis.
+    /// the channels of <c>(N, ...shape)</c>, and the entries stay distinct against that shape. Negative entries never
+    /// fire it: -rank-1 would be the batch axis.
     /// </summary>
     public static string? BatchAxisHint(ReadOnlySpan<int> shape, AxisSpec axis)
     {
         ArgumentNullException.ThrowIfNull(axis);
         int rank = shape.Length;
         bool onePastTheEnd = axis.Values.Contains(rank);
-        bool othersInRange = axis.Values.All(a => a == rank || (a >= -rank && a < rank));
-        if (rank == 0 || !onePastTheEnd || !othersInRange)
+        bool othersInRange = axis.Values.All(a => a >= -rank && a <= rank);
+        // With the batch axis put back a negative entry moves up by one: [3, -1] would name axis 3 twice.
+        bool distinctWithBatch = axis.Values.Select(a => a < 0 ? a + rank + 1 : a).Distinct().Count() == axis.Values.Length;
+        if (rank == 0 || !onePastTheEnd || !othersInRange || !distinctWithBatch)
         {
             return null;
         }

@@ -49,8 +49,9 @@
   function batchAxisHint(shape, values) {
     const rank = shape.length;
     const onePastTheEnd = values.includes(rank);
-    const othersInRange = values.every((a) => a === rank || (a >= -rank && a < rank));
-    return onePastTheEnd && othersInRange
+    const othersInRange = values.every((a) => a >= -rank && a <= rank);
+    const distinctWithBatch = new Set(values.map((a) => (a < 0 ? a + rank + 1 : a))).size === values.length;
+    return onePastTheEnd && othersInRange && distinctWithBatch
       ? `; did you leave out the batch axis? For an input of shape (N, ${shape.join(", ")}), axis ${rank} is the channels`
       : "";
   }
