@@ -56,15 +56,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         ArgumentNullException.ThrowIfNull(options);
         if (options.Renorm is not null)
         {
-            if (InFloat32<T>())
-            {
-                RenormInFloat32.Forward(layout, options, training, x, weights, destinations, mask);
-            }
-            else
-            {
-                ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
-            }
-
+            RenormCalls<T>().Forward(layout, options, training, x, weights, destinations, mask);
             return;
         }
 
@@ -129,15 +121,7 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
         ArgumentNullException.ThrowIfNull(options);
         if (options.Renorm is not null)
         {
-            if (InFloat32<T>())
-            {
-                RenormInFloat32.Backward(layout, options, training, x, dy, weights, destinations);
-            }
-            else
-            {
-                ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
-            }
-
+            RenormCalls<T>().Backward(layout, options, training, x, dy, weights, destinations);
             return;
         }
 
@@ -197,6 +181,9 @@ public sealed class ConventionVariant(WrongConvention convention) : IBatchNormal
     }
 
     private bool Has(WrongConvention mistake) => Convention == mistake || Also == mistake;
+
+    /// <summary>Who computes a renorm call: the float32 computation under <see cref="WrongConvention.Float64ComputedInFloat32"/> on float64 data, else the reference.</summary>
+    private IBatchNormalization RenormCalls<T>() => InFloat32<T>() ? RenormInFloat32.Instance : ScalarBatchNorm.Instance;
 
     /// <summary>Whether this variant computes data of type T in float32: float64 data under <see cref="WrongConvention.Float64ComputedInFloat32"/>.</summary>
     private bool InFloat32<T>() => Has(WrongConvention.Float64ComputedInFloat32) && typeof(T) == typeof(double);

@@ -10,9 +10,13 @@ namespace BatchNormAxis.Conformance.Diagnosis;
 /// float32 answer within the float32 error model the diagnosis applies. Statistics the call does not assign
 /// (inference, frozen) come back exactly as given.
 /// </summary>
-internal static class RenormInFloat32
+internal sealed class RenormInFloat32 : IBatchNormalization
 {
-    public static void Forward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, ForwardDestinations<T> destinations, ReadOnlySpan<bool> mask)
+    public static RenormInFloat32 Instance { get; } = new();
+
+    public string Name => "renorm-in-float32";
+
+    public void Forward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, BatchNormWeights<T> weights, ForwardDestinations<T> destinations, ReadOnlySpan<bool> mask = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int channels = layout.ChannelCount;
@@ -33,7 +37,7 @@ internal static class RenormInFloat32
         Assign(statistics[4], weights.RenormStddev, destinations.RenormStddev, assigned);
     }
 
-    public static void Backward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, BatchNormWeights<T> weights, BackwardDestinations<T> destinations)
+    public void Backward<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, BatchNormWeights<T> weights, BackwardDestinations<T> destinations)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         float[] dx = new float[x.Length];
