@@ -1,7 +1,7 @@
 // The axis explorer (docs/explorer.md): what BatchNormalization(axis=...) keeps and reduces for a shape.
 // Plain JavaScript, no framework, no network. It mirrors `bnaxis explain` exactly: the parsing of
-// conformance/Cli/CommandLineValues.cs, the checks and messages of reference/BatchNormAxis/AxisResolution.cs,
-// the permutation of ChannelFirstLayout.cs and the code lines of AxisExplanation.cs. The browser test
+// conformance/Explain/CommandLineValues.cs, the checks and messages of reference/BatchNormAxis/AxisResolution.cs,
+// the permutation of ChannelFirstLayout.cs and the code lines of AxisExplanation.cs (conformance/Explain). The browser test
 // (scripts/DocsSite/browser-test) holds it to docs/assets/axis-test-vectors.json, which Cli.Tests holds to the command.
 "use strict";
 

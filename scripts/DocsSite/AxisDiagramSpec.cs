@@ -1,4 +1,4 @@
-using BatchNormAxis.Cli;
+using BatchNormAxis.Explain;
 
 namespace BatchNormAxis.DocsSite;
 

@@ -1,17 +1,20 @@
 using System.Globalization;
 
-namespace BatchNormAxis.Cli;
+namespace BatchNormAxis.Explain;
 
 /// <summary>
 /// Parses the values users type for <c>--shape</c> and <c>--axis</c>. Both are comma-separated integers;
 /// Python-style brackets and parentheses are accepted, so a shape or axis can be pasted from Python.
 /// </summary>
-internal static class CommandLineValues
+public static class CommandLineValues
 {
     /// <summary>
     /// <c>8,32,32,3</c>, <c>(8, 32, 32, 3)</c> or <c>[8,32,32,3]</c>; <c>()</c> or an empty string is rank 0.
     /// Negative dimensions parse and are rejected by the library with its own message.
     /// </summary>
+    /// <param name="text">The value typed for <c>--shape</c>.</param>
+    /// <returns>The dimensions.</returns>
+    /// <exception cref="CommandLineValueException">An entry is empty, not a whole number or does not fit an <see cref="int"/>.</exception>
     public static int[] ParseShape(string text)
     {
         string inner = StripBrackets(text.Trim());
@@ -32,6 +35,9 @@ internal static class CommandLineValues
     /// <summary>
     /// <c>-1</c> is the integer spelling; <c>1,2,3</c>, <c>[1, 2, 3]</c>, <c>[1]</c> and <c>[]</c> are the tf.keras list spelling.
     /// </summary>
+    /// <param name="text">The value typed for <c>--axis</c>.</param>
+    /// <returns>The axis argument; range is checked later, against the shape.</returns>
+    /// <exception cref="CommandLineValueException">An entry is empty, not a whole number or does not fit an <see cref="int"/>.</exception>
     public static AxisSpec ParseAxis(string text)
     {
         string trimmed = text.Trim();
@@ -53,6 +59,8 @@ internal static class CommandLineValues
     /// A value the user typed, as a one-line message quotes it: <see cref="Escape"/>d, and cut after
     /// <see cref="EchoedCharacters"/> characters, so a megabyte response file does not come back as a megabyte message.
     /// </summary>
+    /// <param name="value">The typed value.</param>
+    /// <returns>The value as a message shows it, without quotes.</returns>
     public static string Echo(string value)
     {
         // Cut before a surrogate pair rather than through it.
@@ -68,14 +76,17 @@ internal static class CommandLineValues
     }
 
     /// <summary>A value from outside (a path, a pattern), quoted and escaped for a one-line message: <c>'bad\nname'</c>.</summary>
+    /// <param name="text">The value.</param>
+    /// <returns>The value in single quotes, on one line.</returns>
     public static string Quoted(string text) => $"'{Escape(text)}'";
 
     /// <summary>
     /// Text with its control characters and line separators escaped (<c>\n</c>, <c>\u001B</c>), so a message stays
     /// one line and no escape sequence typed on the command line reaches the terminal.
     /// </summary>
+    /// <param name="text">Any text.</param>
+    /// <returns>The escaped text.</returns>
     public static string Escape(string text) => Conformance.OneLine.Escape(text);
-
 
     private static string StripBrackets(string text)
     {

@@ -3,12 +3,14 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace BatchNormAxis.Cli;
+namespace BatchNormAxis.Explain;
 
 /// <summary>Renders an <see cref="AxisResolution"/> for people (<see cref="ToText"/>) and for programs (<see cref="ToJson"/>).</summary>
-internal static class AxisExplanation
+public static class AxisExplanation
 {
     /// <summary>One JSON object; the key set and order are part of the CLI's contract (docs/cli.md).</summary>
+    /// <param name="resolution">The resolved shape and axis.</param>
+    /// <returns>The object on one line, ending in a newline.</returns>
     public static string ToJson(AxisResolution resolution)
     {
         ChannelFirstLayout layout = ChannelFirstLayout.For(resolution);
@@ -29,6 +31,12 @@ internal static class AxisExplanation
         return json.ToJsonString() + "\n";
     }
 
+    /// <summary>
+    /// The explanation for people: kept and reduced axes, the parameter and broadcast shapes, what Keras 2 and 3
+    /// accept, and the same statistics spelled with reduce-style and channel-dim-1 APIs.
+    /// </summary>
+    /// <param name="resolution">The resolved shape and axis.</param>
+    /// <returns>Several lines, each ending in a newline.</returns>
     public static string ToText(AxisResolution resolution)
     {
         string shape = Tuple(resolution.Shape);
@@ -66,6 +74,11 @@ internal static class AxisExplanation
     /// <see cref="AxisResolution.Resolve(ReadOnlySpan{int}, AxisSpec)"/>, with <see cref="BatchAxisHint"/> added to an
     /// out-of-range message (still one line), so explain and the explorer's test vectors give the same answer.
     /// </summary>
+    /// <param name="shape">The input shape.</param>
+    /// <param name="axis">The axis argument.</param>
+    /// <returns>The resolution.</returns>
+    /// <exception cref="CommandLineValueException">The axis is out of range and fits once the batch axis is put back.</exception>
+    /// <exception cref="BatchNormArgumentException">Any other invalid shape or axis (the library's message).</exception>
     public static AxisResolution Resolve(int[] shape, AxisSpec axis)
     {
         try
@@ -84,6 +97,8 @@ internal static class AxisExplanation
     /// keeps the batch axis 0 and leaves at least one axis out: keeping the batch axis is what a reduce-axes list
     /// does by mistake, and the axes left out are then the ones the user meant to keep.
     /// </summary>
+    /// <param name="resolution">The resolved shape and axis.</param>
+    /// <returns>One line starting <c>hint:</c>, or null.</returns>
     public static string? ReduceAxesHint(AxisResolution resolution)
     {
         bool keepsBatchAxis = !resolution.KeptAxes.IsEmpty && resolution.KeptAxes[0] == 0;
@@ -104,6 +119,9 @@ internal static class AxisExplanation
     /// the channels of <c>(N, ...shape)</c>, and the entries stay distinct against that shape. Negative entries never
     /// fire it: -rank-1 would be the batch axis.
     /// </summary>
+    /// <param name="shape">The input shape, without the batch axis the user may have left out.</param>
+    /// <param name="axis">The axis argument.</param>
+    /// <returns>The hint, or null.</returns>
     public static string? BatchAxisHint(ReadOnlySpan<int> shape, AxisSpec axis)
     {
         ArgumentNullException.ThrowIfNull(axis);
