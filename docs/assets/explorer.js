@@ -113,7 +113,8 @@
     const resolved = axis.values.map((given) => {
       const r = given < 0 ? given + rank : given;
       if (r < 0 || r >= rank) {
-        throw new AxisError(`axis=${spelled} is out of range for input shape ${shapeText}: ${given} resolves to ${r}, expected an axis in [${-rank}, ${rank - 1}]${batchAxisHint(shape, axis.values)}`);
+        const outOfRange = axis.isList ? `axis=${spelled} has ${given}, which is` : `axis=${spelled} is`;
+        throw new AxisError(`${outOfRange} out of range for input shape ${shapeText}: expected an axis in [${-rank}, ${rank - 1}]${batchAxisHint(shape, axis.values)}`);
       }
       return r;
     });

@@ -143,9 +143,11 @@ public sealed class AxisResolution
             resolved[i] = given < 0 ? given + rank : given;
             if (resolved[i] < 0 || resolved[i] >= rank)
             {
+                // Name the value once: an integer axis is its own entry; of a list, say which entry.
+                string outOfRange = axis.IsList ? $"axis={axis} has {given}, which is" : $"axis={axis} is";
                 throw new BatchNormArgumentException(
                     BatchNormErrorCategory.AxisOutOfRange,
-                    $"axis={axis} is out of range for input shape {shapeText}: {given} resolves to {resolved[i]}, expected an axis in [{-rank}, {rank - 1}]");
+                    $"{outOfRange} out of range for input shape {shapeText}: expected an axis in [{-rank}, {rank - 1}]");
             }
         }
 

@@ -153,7 +153,7 @@ public partial class DocsExamplesTests
                             "reduced axes" => Axes(layout.ReductionAxes, stated),
                             "parameter shape" => Shape(layout.ParameterShape, sizes),
                             "broadcast shape" => Shape(layout.BroadcastShape, sizes),
-                            "tf.keras weight shape" => Shape(layout.KerasWeightShape, sizes),
+                            "tf.keras stores parameters in" => Shape(layout.KerasWeightShape, sizes),
                             _ => null,
                         };
                         if (expected is not null && stated != expected)
