@@ -22,7 +22,7 @@ public class SiteBuilderTests
         Assert.Contains("href=\"other.html#a-section\"", index, StringComparison.Ordinal);
         Assert.Contains("<table>", index, StringComparison.Ordinal);
         int home = index.IndexOf(">Home</a>", StringComparison.Ordinal);
-        int group = index.IndexOf(">Group</li>", StringComparison.Ordinal);
+        int group = index.IndexOf(">Group</span>", StringComparison.Ordinal);
         int other = index.IndexOf(">Other</a>", StringComparison.Ordinal);
         Assert.True(home >= 0 && home < group && group < other, "sidebar order follows SUMMARY.md");
         Assert.True(File.Exists(Path.Combine(docs.Output, "img", "plot.svg")), "referenced images are copied");

@@ -30,11 +30,13 @@ internal static class SiteSummary
             if (link?.Url is null)
             {
                 string label = MarkdownText.Plain(paragraph?.Inline);
-                if (label.Length > 0)
+                if (label.Length == 0)
                 {
-                    entries.Add(new NavigationEntry(null, label, depth));
+                    // The sidebar nests the items under an entry inside it: an item without text cannot hold them.
+                    throw new DocsSiteException($"{path}:{item.Line + 1}: a list item without text: expected a link to a page or a group label");
                 }
 
+                entries.Add(new NavigationEntry(null, label, depth));
                 continue;
             }
 
