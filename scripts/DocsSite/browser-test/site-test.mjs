@@ -1,9 +1,12 @@
 // Browser test of the built documentation site (build it first: dotnet run --project scripts/DocsSite).
-// Opens every page from the file system in Debian's Chromium (never a downloaded browser) and fails on a broken
-// local link or anchor, an image that does not load, a console error or a page error; drives the axis explorer
-// with every vector of assets/axis-test-vectors.json; saves a full-page screenshot of each page.
+// Opens every page listed in docs/SUMMARY.md (and any other page of the site) from the file system in Debian's
+// Chromium (never a downloaded browser) and fails on a listed page missing from the site, a broken local link or
+// anchor, an image that does not load, a console error or a page error, a sidebar whose groups and pages differ from
+// SUMMARY.md, or a sidebar whose background stops short of the page's bottom; drives the axis explorer with every
+// vector of assets/axis-test-vectors.json; saves a full-page screenshot of each page.
 //
-//   node site-test.mjs [--site artifacts/site] [--screenshots artifacts/site-screenshots] [--chromium /usr/bin/chromium]
+//   node site-test.mjs [--site artifacts/site] [--summary docs/SUMMARY.md] [--screenshots artifacts/site-screenshots]
+//                      [--chromium /usr/bin/chromium]
 //
 // Exit codes: 0 all good, 1 problems found (one line each, then a summary), 2 invalid arguments or no site.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -15,6 +18,7 @@ import { chromium } from "playwright-core";
 const started = Date.now();
 const options = parseArguments(process.argv.slice(2), {
   "--site": "artifacts/site",
+  "--summary": path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docs", "SUMMARY.md"),
   "--screenshots": "artifacts/site-screenshots",
   "--chromium": "/usr/bin/chromium",
 });
@@ -27,8 +31,16 @@ if (!existsSync(options["--chromium"])) {
   usageError(`--chromium '${options["--chromium"]}' does not exist: install Debian's chromium (apt-get install chromium)`);
 }
 
+if (!existsSync(options["--summary"])) {
+  usageError(`--summary '${options["--summary"]}' does not exist: expected the docs/SUMMARY.md the site was built from`);
+}
+
 const problems = [];
-const pages = readdirSync(site).filter((name) => name.endsWith(".html")).sort();
+const summary = readSummary(options["--summary"]);
+const listed = summary.filter((entry) => entry.page).map((entry) => entry.page.replace(/\.md$/, ".html"));
+listed.filter((name) => !existsSync(path.join(site, name))).forEach((name) => problems.push(`${name}: listed in SUMMARY.md, not in the site`));
+const others = readdirSync(site).filter((name) => name.endsWith(".html") && !listed.includes(name)).sort();
+const pages = [...listed.filter((name) => existsSync(path.join(site, name))), ...others];
 const vectors = JSON.parse(readFileSync(path.join(site, "assets", "axis-test-vectors.json"), "utf8")).vectors;
 mkdirSync(screenshots, { recursive: true });
 
@@ -67,6 +79,8 @@ try {
     imageCount += found.images.length;
     found.images.filter((img) => !img.ok).forEach((img) => report(`image does not load: ${img.src}`));
 
+    await checkSidebar(page, report);
+
     if (name === "explorer.html") {
       await checkExplorer(page, report);
       await page.reload({ waitUntil: "load" }); // screenshot the page as a reader first sees it, not the last vector
@@ -83,9 +97,97 @@ checkLinks();
 const unique = [...new Set(problems)]; // the sidebar repeats a broken link on every page: say it once per page
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 unique.forEach((problem) => console.error(`error: ${problem}`));
-console.log(`${pages.length} pages, ${links.length} links, ${imageCount} images, ${vectors.length} explorer vectors checked in ${seconds} s; `
+console.log(`${pages.length} pages (${listed.length} listed in SUMMARY.md, sidebar and its height checked on each), ${links.length} links, ${imageCount} images, ${vectors.length} explorer vectors checked in ${seconds} s; `
   + `${unique.length} problem(s); screenshots in ${path.relative(process.cwd(), screenshots) || "."}`);
 process.exit(unique.length === 0 ? 0 : 1);
+
+// The sidebar shows SUMMARY.md's groups, each holding its pages in order, and its background runs from the top of
+// the page to the bottom: scrolled to the end, the sidebar still covers the bottom-left corner.
+async function checkSidebar(page, report) {
+  const shown = await page.evaluate(() => {
+    const nav = document.querySelector("nav.sidebar");
+    if (!nav) {
+      return null;
+    }
+
+    const entries = [];
+    const walk = (list, depth) => {
+      for (const item of list.querySelectorAll(":scope > li")) {
+        const link = item.querySelector(":scope > a");
+        const label = item.querySelector(":scope > .nav-group-label");
+        entries.push({ depth, title: (link ?? label)?.textContent ?? "", page: link?.getAttribute("href") ?? null });
+        const nested = item.querySelector(":scope > ul");
+        if (nested) {
+          walk(nested, depth + 1);
+        }
+      }
+    };
+    walk(nav.querySelector(".sidebar-scroll > ul"), 0);
+
+    window.scrollTo(0, document.documentElement.scrollHeight);
+    const box = nav.getBoundingClientRect();
+    const corner = document.elementFromPoint(2, window.innerHeight - 2);
+    const bottomOfPage = window.scrollY + window.innerHeight;
+    const result = {
+      entries,
+      background: getComputedStyle(nav).backgroundColor,
+      bodyBackground: getComputedStyle(document.body).backgroundColor,
+      pageHeight: document.documentElement.scrollHeight,
+      sidebarTop: box.top + window.scrollY,
+      sidebarBottom: box.bottom + window.scrollY,
+      bottomOfPage,
+      cornerInSidebar: corner !== null && nav.contains(corner),
+    };
+    window.scrollTo(0, 0);
+    return result;
+  });
+  if (shown === null) {
+    report("no sidebar (nav.sidebar)");
+    return;
+  }
+
+  const expected = summary.map((entry) => ({ depth: entry.depth, title: entry.title, page: entry.page?.replace(/\.md$/, ".html") ?? null }));
+  const listedPart = shown.entries.slice(0, expected.length); // pages missing from SUMMARY.md are appended after it
+  if (!isDeepStrictEqual(listedPart, expected)) {
+    const first = expected.findIndex((entry, i) => !isDeepStrictEqual(listedPart[i], entry));
+    report(`sidebar entry ${first + 1}: expected ${JSON.stringify(expected[first])} as in SUMMARY.md, shown ${JSON.stringify(listedPart[first] ?? null)}`);
+  }
+
+  if (shown.background === shown.bodyBackground || shown.background === "rgba(0, 0, 0, 0)") {
+    report(`sidebar background ${shown.background} is not set apart from the page's ${shown.bodyBackground}`);
+  }
+  if (shown.sidebarTop > 0.5 || shown.sidebarBottom < shown.pageHeight - 0.5 || !shown.cornerInSidebar) {
+    report(`sidebar runs from ${shown.sidebarTop} to ${shown.sidebarBottom} px of a ${shown.pageHeight} px page: expected the full height, `
+      + `covering the bottom-left corner at ${shown.bottomOfPage} px (${shown.cornerInSidebar ? "covered" : "not covered"})`);
+  }
+}
+
+// SUMMARY.md as the sidebar shows it: "- [Title](page.md)" links and "- Label" group labels, nested by indentation,
+// code spans shown as their text.
+function readSummary(file) {
+  const entries = [];
+  const indents = []; // the indentation of each open level
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const item = /^( *)[-*+] +(.*?)\s*$/.exec(line);
+    if (!item) {
+      continue;
+    }
+    while (indents.length > 0 && indents.at(-1) >= item[1].length) {
+      indents.pop();
+    }
+    indents.push(item[1].length);
+    const link = /^\[(.*)\]\(([^)#\s]+)(#[^)]*)?\)$/.exec(item[2]);
+    entries.push({
+      depth: indents.length - 1,
+      title: (link ? link[1] : item[2]).replaceAll("`", ""),
+      page: link ? link[2].replace(/^\.\//, "") : null,
+    });
+  }
+  if (entries.length === 0) {
+    usageError(`--summary '${file}' lists no pages: expected a Markdown list of links`);
+  }
+  return entries;
+}
 
 // Every local link must reach a file; a link to a page of the site with a fragment must reach an element with that id.
 function checkLinks() {
