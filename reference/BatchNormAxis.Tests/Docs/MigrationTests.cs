@@ -59,6 +59,18 @@ public partial class MigrationTests
         Assert.Equal(4, RewriteTable().Count);
     }
 
+    /// <summary>The Keras check the page describes exists, run-peers.sh runs it, and its tolerance is the one the page states.</summary>
+    [Fact]
+    public void KerasCheck_IsRunByRunPeers_WithTheStatedTolerance()
+    {
+        string root = Path.GetDirectoryName(DocsPages.Directory)!;
+        string script = File.ReadAllText(Path.Combine(root, "scripts", "compat", "check_migration.py"));
+        Assert.Contains("/usr/bin/python3 scripts/compat/check_migration.py", File.ReadAllText(Path.Combine(root, "scripts", "compat", "run-peers.sh")), StringComparison.Ordinal);
+        string tolerance = ScriptTolerance().Match(script).Groups["value"].Value;
+        Assert.Equal("2e-5", tolerance);
+        Assert.Contains($"within the float32 error bound of {tolerance} the script derives", DocsPages.Read(Page).Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     /// <summary>tf.keras' list-axis weights have the broadcast shape; flattening them gives the Keras 3 weight order.</summary>
     [Fact]
     public void TfKerasWeights_HaveTheBroadcastShape_AndFlattenToTheChannelOrder()
@@ -187,6 +199,9 @@ public partial class MigrationTests
 
     [GeneratedRegex(@"layers\.(?<call>(?:Permute|Reshape|BatchNormalization)\([^\n]*?\))\(")]
     private static partial Regex LayerCall();
+
+    [GeneratedRegex(@"^TOLERANCE = (?<value>[\d.e-]+)$", RegexOptions.Multiline)]
+    private static partial Regex ScriptTolerance();
 
     [GeneratedRegex(@"axis=(?<axis>\[[\d, ]+\])")]
     private static partial Regex AxisCell();
