@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace BatchNormAxis.Tests.Docs;
 
@@ -179,6 +180,45 @@ public class LearnPagesTests
         Assert.Contains($"]({page})", DocsPages.Read("index.md"), StringComparison.Ordinal);
         Assert.True(DocsPages.Blocks("axis-diagram").Any(b => b.Page == page) || page == "glossary.md" || page == "mixed-precision.md",
             $"{page} should have a diagram");
+    }
+
+    /// <summary>
+    /// Diagram captions that count ("20 channels of 24 values", "gamma has 32 values") state what the diagram's
+    /// own shape and axis give.
+    /// </summary>
+    [Fact]
+    public void DiagramCaptions_CountWhatTheDiagramResolves()
+    {
+        int checkedCaptions = 0;
+        foreach (FencedBlock block in DocsPages.Blocks("axis-diagram"))
+        {
+            Dictionary<string, string> values = block.Body.Split('\n')
+                .Where(line => line.Contains(':', StringComparison.Ordinal))
+                .Select(line => line.Split(':', 2))
+                .ToDictionary(parts => parts[0].Trim(), parts => parts[1].Trim(), StringComparer.Ordinal);
+            if (!values.TryGetValue("caption", out string? caption))
+            {
+                continue;
+            }
+
+            AxisResolution layout = AxisResolution.Resolve(
+                [.. Regex.Matches(values["shape"], @"\d+").Select(m => int.Parse(m.Value, CultureInfo.InvariantCulture))],
+                BnExample.ParseAxis(values["axis"]));
+            foreach (Match counted in Regex.Matches(caption, @"(?<channels>\d+) channels of (?<count>\d+) values"))
+            {
+                Assert.Equal(layout.ChannelCount, int.Parse(counted.Groups["channels"].Value, CultureInfo.InvariantCulture));
+                Assert.Equal(layout.ReductionCount, int.Parse(counted.Groups["count"].Value, CultureInfo.InvariantCulture));
+                checkedCaptions++;
+            }
+
+            foreach (Match counted in Regex.Matches(caption, @"gamma has (?<channels>\d+) values"))
+            {
+                Assert.Equal(layout.ChannelCount, int.Parse(counted.Groups["channels"].Value, CultureInfo.InvariantCulture));
+                checkedCaptions++;
+            }
+        }
+
+        Assert.True(checkedCaptions >= 3, $"only {checkedCaptions} counting captions found");
     }
 
     /// <summary>Keras' NumPy backend at v3.15.1, in float32: single-pass moments, then <c>x * inv + (-mean * inv)</c>.</summary>
