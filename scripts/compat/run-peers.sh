@@ -12,8 +12,9 @@
 #   --check             regenerate into a temporary folder and compare with the committed files; exit 1 if they differ
 #   --no-install        fail instead of installing what is missing
 #
-# Exit codes: 0 written (or --check found no difference); 1 a peer run did not happen, or --check found a
-# difference; 2 a bad command line, or no usable Keras 3.15.1 source (get one with
+# Exit codes: 0 written (or --check found no difference); 1 a peer run did not happen, --check found a
+# difference, or the docs' Keras 3 code did not check out (scripts/compat/check_migration.py); 2 a bad command
+# line, or no usable Keras 3.15.1 source (get one with
 # `git clone --branch v3.15.1 https://github.com/keras-team/keras` and pass --keras-source keras); 3 something to
 # install is missing under --no-install.
 #
@@ -154,6 +155,11 @@ run_peer tfjs "node conformance/harnesses/tfjs/harness.mjs" conformance/harnesse
 keras_profile=conformance/harnesses/keras/expectations-keras3-profile.json
 run_peer keras-numpy "$(keras_env numpy) /usr/bin/python3 conformance/harnesses/keras/harness.py" "$keras_profile"
 env $(keras_env numpy) /usr/bin/python3 conformance/harnesses/keras/known_behaviours.py > "$work/keras-numpy-behaviours.json"
+step "Keras: the Keras 3 code of docs/migration.md and the NaN example of docs/troubleshooting.md"
+if ! env $(keras_env numpy) /usr/bin/python3 scripts/compat/check_migration.py >&2; then
+    echo "run-peers: scripts/compat/check_migration.py failed: the docs' Keras 3 code does not compute what the pages claim" >&2
+    exit 1
+fi
 keras_reports=(keras-numpy="$work/keras-numpy.json")
 behaviours=("$work/keras-numpy-behaviours.json")
 # Keras' torch backend with Debian's torch: a row if it imports, else the reason, in the report.

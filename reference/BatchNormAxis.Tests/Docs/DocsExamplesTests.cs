@@ -26,33 +26,9 @@ public partial class DocsExamplesTests
         BnExample example = BnExample.Parse(block.Body);
         Dictionary<string, double[]> actual = BnExampleRun.Outputs(example);
 
-        var failures = new StringBuilder();
         string[] claimed = [.. example.OutputKeys];
         Assert.True(claimed.Length > 0, $"{id} (line {block.Line}) claims no output to check");
-        foreach (string key in claimed)
-        {
-            if (!actual.TryGetValue(key, out double[]? values))
-            {
-                failures.AppendLine(CultureInfo.InvariantCulture, $"  unknown key '{key}': expected one of {string.Join(", ", BnExampleRun.OutputKeys)}");
-                continue;
-            }
-
-            PrintedValue printed = example.Printed(key);
-            if (printed.IsPrefix ? printed.Numbers.Count > values.Length : printed.Numbers.Count != values.Length)
-            {
-                failures.AppendLine(CultureInfo.InvariantCulture, $"  {key}: {printed.Numbers.Count} numbers printed, the reference gives {values.Length}: {Show(values)}");
-                continue;
-            }
-
-            for (int i = 0; i < printed.Numbers.Count; i++)
-            {
-                if (!printed.Numbers[i].Matches(values[i]))
-                {
-                    failures.AppendLine(CultureInfo.InvariantCulture, $"  {key}[{i}]: printed {printed.Numbers[i].Text}, the reference gives {values[i].ToString("R", CultureInfo.InvariantCulture)} (allowed ±{printed.Numbers[i].Tolerance:G2})");
-                }
-            }
-        }
-
+        string failures = PrintedComparison.Failures(example, claimed, actual);
         Assert.True(failures.Length == 0, $"{id} (line {block.Line}) prints numbers the reference does not give:\n{failures}");
     }
 
@@ -77,15 +53,8 @@ public partial class DocsExamplesTests
         Assert.All(example.Input("x"), value => Assert.Equal(value, (double)(float)value)); // the inputs are float32 values
 
         // One channel, summed left to right in float32.
-        float sum = 0, sumOfSquares = 0;
-        foreach (float value in x)
-        {
-            sum += value;
-            sumOfSquares += value * value;
-        }
-
-        float mean = sum / x.Length;
-        float singlePass = (sumOfSquares / x.Length) - (mean * mean);
+        (float mean, float meanOfSquares) = Float32SinglePass.Moments(x);
+        float singlePass = meanOfSquares - (mean * mean);
         float twoPass = x.Select(value => (value - mean) * (value - mean)).Aggregate(0f, (s, d) => s + d) / x.Length;
         float epsilon = (float)example.Scalar("epsilon", 1e-3);
 
@@ -97,7 +66,7 @@ public partial class DocsExamplesTests
         Assert.True(twoPass > 0);
 
         // The page's explanation: near 1e8 consecutive float32 values are 8 apart, and the deviations are ±0.125.
-        Assert.Equal(8f, MathF.BitIncrement(sumOfSquares / x.Length) - (sumOfSquares / x.Length));
+        Assert.Equal(8f, MathF.BitIncrement(meanOfSquares) - meanOfSquares);
         Assert.Equal([-0.125f, 0.125f], x.Select(value => value - mean));
     }
 
@@ -227,9 +196,6 @@ public partial class DocsExamplesTests
 
         Assert.True(failures.Length == 0, $"broken links:\n{failures}");
     }
-
-    private static string Show(double[] values) =>
-        "[" + string.Join(", ", values.Select(value => value.ToString("G6", CultureInfo.InvariantCulture))) + "]";
 
     private static HashSet<string> HeadingAnchors(string page) =>
         [.. DocsPages.Read(page).Split('\n')
