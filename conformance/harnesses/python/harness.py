@@ -62,14 +62,16 @@ class NumPyBatchNorm(bnaxis.Implementation):
         """Mean and biased variance over the reduced axes, in two passes; with a mask, weighted as Keras 3 does."""
         if mask is None:
             mean = x.mean(axis=layout.reduced, keepdims=True)
-            return mean, ((x - mean) ** 2).mean(axis=layout.reduced, keepdims=True)
+            with np.errstate(invalid="ignore"):  # inf - inf on infinite data: NaN, as Keras gives
+                return mean, ((x - mean) ** 2).mean(axis=layout.reduced, keepdims=True)
         w = np.broadcast_to(mask.astype(work)[..., None], x.shape)
         denominator = w.sum(axis=layout.reduced, keepdims=True) + work(KERAS_MASK_EPSILON)
         mean = (w * x).sum(axis=layout.reduced, keepdims=True) / denominator
         return mean, (w * (x - mean) ** 2).sum(axis=layout.reduced, keepdims=True) / denominator
 
-    def moving_update(self, moving, batch, momentum, layout):
-        return moving * momentum + batch * (1 - momentum)
+    def moving_update(self, moving_mean, moving_variance, mean, variance, momentum, layout):
+        """moving = moving * momentum + batch * (1 - momentum), fed the biased batch variance."""
+        return moving_mean * momentum + mean * (1 - momentum), moving_variance * momentum + variance * (1 - momentum)
 
     def deviation(self, variance, epsilon):
         return np.sqrt(variance + epsilon)
@@ -85,8 +87,7 @@ class NumPyBatchNorm(bnaxis.Implementation):
         if case.training and layer.trainable:
             mean, variance = self.batch_statistics(x, layout, case.mask, work)
             momentum = work(layer.momentum)
-            new_mean = self.moving_update(moving_mean, mean, momentum, layout)
-            new_variance = self.moving_update(moving_variance, variance, momentum, layout)
+            new_mean, new_variance = self.moving_update(moving_mean, moving_variance, mean, variance, momentum, layout)
         else:  # inference, or frozen (trainable=false with training=true): the moving statistics, untouched
             mean, variance = moving_mean, moving_variance
             new_mean, new_variance = moving_mean, moving_variance

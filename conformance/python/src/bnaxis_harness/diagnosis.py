@@ -15,8 +15,10 @@ HOW_TO_GET_ONE = ("no bnaxis to name the convention these outputs match: install
 
 def command(given=None):
     """The bnaxis command as an argument list: the one given (option or BNAXIS_EXE, split like a shell would),
-    else `bnaxis` on PATH; None when there is none."""
+    else `bnaxis` on PATH; None when there is none or the one given is `none` (no diagnosis asked for)."""
     given = given or os.environ.get(ENVIRONMENT_VARIABLE)
+    if given == "none":
+        return None
     if given:
         return shlex.split(given)
     found = shutil.which("bnaxis")

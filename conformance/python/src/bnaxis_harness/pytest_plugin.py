@@ -76,7 +76,7 @@ def pytest_collection_modifyitems(session, config, items):
     suite = config._bnaxis
     if suite is None:
         return
-    collector = SuiteCollector.from_parent(session, name="bnaxis")
+    collector = SuiteCollector.from_parent(session, name="bnaxis", nodeid="bnaxis")
     items.extend(CaseItem.from_parent(collector, name=entry["id"], entry=entry) for entry in suite.fixtures.entries)
 
 
