@@ -1,12 +1,13 @@
 """The pytest plugin's verdicts agree with `bnaxis run` case by case (pass, fail, skip), on the template harness and
 on one-mistake implementations; and a one-mistake implementation's failure names its mistake."""
 
+import importlib.util
 import os
 
 import pytest
 
 import mistakes
-from support import MISTAKES, TEMPLATE, bnaxis_command, bnaxis_outcomes, pytest_outcomes, run_pytest
+from support import MISTAKES, REPOSITORY, TEMPLATE, bnaxis_command, bnaxis_outcomes, pytest_outcomes, run_pytest
 
 IMPLEMENTATIONS = [TEMPLATE] + [f"{MISTAKES}:{name}" for name in mistakes.ALL]
 
@@ -41,6 +42,20 @@ def test_expectations_agree_case_by_case(spec, expectations, tmp_path):
                           "--bnaxis-expectations", expectations)
     assert finished.returncode in (0, 1), finished.stdout[-3000:] + finished.stderr[-3000:]
     assert differences(pytest_outcomes(tmp_path / "junit.xml"), expected) == {}
+
+
+def test_the_pytorch_harness_under_its_profile_agrees_case_by_case(tmp_path):
+    """The PyTorch harness is an Implementation too: under its profile the two runners count every case alike."""
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("no torch: apt-get install --no-install-recommends python3-torch")
+    bnaxis = bnaxis_command()
+    harness = os.path.join(REPOSITORY, "conformance", "harnesses", "pytorch")
+    spec, profile = os.path.join(harness, "harness.py") + ":TorchBatchNorm", os.path.join(harness, "expectations-pytorch-profile.json")
+    expected, _ = bnaxis_outcomes(bnaxis, spec, str(tmp_path / "report.json"), "--expectations", profile)
+    finished = run_pytest(spec, "-q", "--bnaxis-exe", "none", "--junitxml", str(tmp_path / "junit.xml"), "--bnaxis-expectations", profile)
+    assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
+    assert differences(pytest_outcomes(tmp_path / "junit.xml"), expected) == {}
+    assert "failed" not in expected.values()
 
 
 @pytest.mark.parametrize("name", list(mistakes.ALL))

@@ -77,7 +77,10 @@ def pytest_collection_modifyitems(session, config, items):
     if suite is None:
         return
     collector = SuiteCollector.from_parent(session, name="bnaxis", nodeid="bnaxis")
-    items.extend(CaseItem.from_parent(collector, name=entry["id"], entry=entry) for entry in suite.fixtures.entries)
+    cases = [CaseItem.from_parent(collector, name=entry["id"], entry=entry) for entry in suite.fixtures.entries]
+    items.extend(cases)
+    # Reported as collected, so the "collected N items" line and --collect-only count them.
+    config.hook.pytest_collectreport(report=pytest.CollectReport(collector.nodeid, "passed", None, cases))
 
 
 class SuiteCollector(pytest.Collector):
