@@ -21,8 +21,10 @@ MISTAKES = os.path.join(TESTS, "mistakes.py")
 
 
 def installed():
-    """Whether the plugin is installed (its pytest11 entry point), rather than only importable from the source."""
-    return any(e.name == "bnaxis" for e in importlib.metadata.entry_points(group="pytest11"))
+    """Whether the plugin is installed (its pytest11 entry point), rather than only importable from the source (an
+    in-tree build leaves an egg-info in src/, which the template harness puts on sys.path)."""
+    return any(e.name == "bnaxis" and os.path.abspath(str(e.dist.locate_file(""))) != SOURCE
+               for e in importlib.metadata.entry_points(group="pytest11"))
 
 
 def environment():
@@ -50,7 +52,9 @@ def run_pytest(spec, *arguments, cwd=None):
     """pytest with the plugin on an implementation; returns the finished process."""
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--bnaxis-impl", spec, "--bnaxis-fixtures", FIXTURES]
     if not installed():
-        command[3:3] = ["-p", "bnaxis_harness.pytest_plugin"]
+        # From the source: by module name. An in-tree build leaves src/*.egg-info, whose entry point would
+        # register the same module a second time, so that name is blocked.
+        command[3:3] = ["-p", "no:bnaxis", "-p", "bnaxis_harness.pytest_plugin"]
     return subprocess.run(command + list(arguments), cwd=cwd or TESTS, env=environment(), capture_output=True, text=True,
                           timeout=1800, check=False)
 

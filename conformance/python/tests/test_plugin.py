@@ -1,0 +1,39 @@
+"""The pytest plugin from the outside: tests named by case id, -k, failures that say how to get a diagnosis, and
+one-line usage errors."""
+
+import json
+import os
+
+from support import FIXTURES, MISTAKES, TEMPLATE, run_pytest
+
+
+def test_cases_are_tests_named_by_id_and_k_selects_them():
+    finished = run_pytest(TEMPLATE, "--collect-only", "-q", "-k", "keep.r4.k1.train")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    collected = [line for line in finished.stdout.splitlines() if line.startswith("bnaxis::")]
+    # Every case id holding the keyword, from the manifest, and nothing else.
+    with open(os.path.join(FIXTURES, "manifest.json"), encoding="utf-8") as file:
+        ids = [case["id"] for case in json.load(file)["cases"]]
+    assert collected == [f"bnaxis::{i}" for i in ids if "keep.r4.k1.train" in i]
+    assert len(collected) >= 2
+
+
+def test_without_bnaxis_a_failure_says_how_to_get_a_diagnosis():
+    finished = run_pytest(f"{MISTAKES}:EpsilonOutsideRoot", "-q", "-k", "keep.r4.k1.infer.f32", "--bnaxis-exe", "none")
+    assert finished.returncode == 1
+    assert "keep.r4.k1.infer.f32 (required): y[" in finished.stdout
+    assert "dotnet tool install -g bnaxis" in finished.stdout
+
+
+def test_a_bad_implementation_spec_is_one_usage_error():
+    finished = run_pytest("no_such_module_xyz:Thing", "-q")
+    assert finished.returncode == 4
+    assert "bnaxis: No module named 'no_such_module_xyz'" in finished.stderr
+
+
+def test_a_bad_expectations_file_is_one_usage_error(tmp_path):
+    path = tmp_path / "e.json"
+    path.write_text('{"expectations": [{"id": "x", "status": "fail"}]}')
+    finished = run_pytest(TEMPLATE, "-q", "--bnaxis-expectations", str(path))
+    assert finished.returncode == 4
+    assert "entry 0: 'reason' is null: expected a reason that is not blank" in finished.stderr
