@@ -36,19 +36,20 @@ internal static class DiagnoseCommand
             CaseResponse response = ParseReply(ReadReply(parseResult.GetValue(replyOption)), fixture);
             CaseResult result = CaseGrader.Grade(fixture, response);
             IReadOnlyList<Finding> findings = result.Verdict == CaseVerdict.Failed ? Diagnoser.Diagnose(fixture, response) : [];
-            output.Write(parseResult.GetValue(jsonOption) ? ToJson(result, findings) + "\n" : ToText(result, findings));
+            bool diagnosable = result.Verdict == CaseVerdict.Failed && response.Kind == ResponseKind.Outputs;
+            output.Write(parseResult.GetValue(jsonOption) ? ToJson(result, findings) + "\n" : ToText(result, findings, diagnosable));
             return result.Verdict == CaseVerdict.Passed ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }
 
-    /// <summary>The verdict line, then one line per convention named (or a line saying none was).</summary>
-    internal static string ToText(CaseResult result, IReadOnlyList<Finding> findings)
+    /// <summary>The verdict line, then for failing outputs one line per convention named (or a line saying none was).</summary>
+    internal static string ToText(CaseResult result, IReadOnlyList<Finding> findings, bool diagnosable)
     {
         var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         string verdict = result.Verdict.ToString().ToLowerInvariant();
         text.WriteLine(result.Message is null ? $"{result.Id}: {verdict}" : $"{result.Id}: {verdict}: {CommandLineValues.Escape(result.Message)}");
-        if (result.Verdict == CaseVerdict.Failed)
+        if (diagnosable)
         {
             text.WriteLine(findings.Count == 0
                 ? "diagnosis: none (no known convention explains these outputs alone)"
