@@ -55,7 +55,7 @@ def run_pytest(spec, *arguments, cwd=None):
         # From the source: by module name. An in-tree build leaves src/*.egg-info, whose entry point would
         # register the same module a second time, so that name is blocked.
         command[3:3] = ["-p", "no:bnaxis", "-p", "bnaxis_harness.pytest_plugin"]
-    return subprocess.run(command + list(arguments), cwd=cwd or TESTS, env=environment(), capture_output=True, text=True,
+    return subprocess.run(command + list(arguments), cwd=cwd or REPOSITORY, env=environment(), capture_output=True, text=True,
                           timeout=1800, check=False)
 
 
