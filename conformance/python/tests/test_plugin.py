@@ -3,6 +3,7 @@ one-line usage errors."""
 
 import json
 import os
+import shutil
 
 from support import FIXTURES, MISTAKES, TEMPLATE, run_pytest
 
@@ -37,3 +38,15 @@ def test_a_bad_expectations_file_is_one_usage_error(tmp_path):
     finished = run_pytest(TEMPLATE, "-q", "--bnaxis-expectations", str(path))
     assert finished.returncode == 4
     assert "entry 0: 'reason' is null: expected a reason that is not blank" in finished.stderr
+
+
+def test_a_changed_case_file_fails_its_case_in_one_line(tmp_path):
+    copy = tmp_path / "fixtures"
+    shutil.copytree(FIXTURES, copy)
+    with open(os.path.join(FIXTURES, "manifest.json"), encoding="utf-8") as file:
+        entry = next(c for c in json.load(file)["cases"] if c["kind"] == "forward")
+    with open(copy / entry["path"], "ab") as file:
+        file.write(b" ")
+    finished = run_pytest(TEMPLATE, "-q", "--bnaxis-fixtures", str(copy), "-k", entry["id"])
+    assert finished.returncode == 1
+    assert f"{entry['id']}: the fixtures cannot be used: case {entry['id']}: {entry['path']} has SHA-256 " in finished.stdout
