@@ -76,6 +76,11 @@ class NumPyBatchNorm(bnaxis.Implementation):
     def deviation(self, variance, epsilon):
         return np.sqrt(variance + epsilon)
 
+    def normalize(self, x, mean, variance, gamma, beta, epsilon, layout):
+        """gamma * (x - mean) / sqrt(variance + epsilon) + beta, each parameter broadcast over the reduced axes."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return gamma * ((x - mean) / self.deviation(variance, epsilon)) + beta
+
     def forward(self, case):
         """y, and the moving mean and variance after the call (unchanged unless training a trainable layer)."""
         layout, layer, work = self.layout(case), case.layer, case.compute_dtype.type
@@ -91,8 +96,7 @@ class NumPyBatchNorm(bnaxis.Implementation):
         else:  # inference, or frozen (trainable=false with training=true): the moving statistics, untouched
             mean, variance = moving_mean, moving_variance
             new_mean, new_variance = moving_mean, moving_variance
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y = gamma * ((x - mean) / self.deviation(variance, work(layer.epsilon))) + beta
+        y = self.normalize(x, mean, variance, gamma, beta, work(layer.epsilon), layout)
         return {"y": y, "moving_mean": layout.output(new_mean), "moving_variance": layout.output(new_variance)}
 
     def backward(self, case):

@@ -42,5 +42,22 @@ class PyTorchMomentum(template.NumPyBatchNorm):
         return super().moving_update(moving_mean, moving_variance, mean, variance, 1 - momentum, layout)
 
 
+class ChannelAsLastAxis(template.NumPyBatchNorm):
+    """The statistics per channel are right, but y reads them and gamma and beta by flat index modulo C, as if the
+    channel were the last axis (TF.js' CPU kernel, tensorflow/tfjs#1106)."""
+
+    name = "mistake-channel-as-last-axis"
+
+    def normalize(self, x, mean, variance, gamma, beta, epsilon, layout):
+        channels = int(np.prod(layout.compact))
+        cyclic = np.arange(x.size) % channels
+
+        def by_flat_index(parameter):  # a broadcast-shaped parameter flattens to the compact order
+            return parameter if np.ndim(parameter) == 0 else np.reshape(parameter, -1)[cyclic].reshape(x.shape)
+
+        return super().normalize(x, by_flat_index(mean), by_flat_index(variance), by_flat_index(gamma),
+                                 by_flat_index(beta), epsilon, layout)
+
+
 ALL = {"UnbiasedMovingVariance": "unbiased_moving_variance", "EpsilonOutsideRoot": "epsilon_outside_root",
-       "PyTorchMomentum": "pytorch_momentum"}
+       "PyTorchMomentum": "pytorch_momentum", "ChannelAsLastAxis": "channel_as_last_axis"}
