@@ -49,8 +49,10 @@ def bnaxis_command():
 
 
 def run_pytest(spec, *arguments, cwd=None):
-    """pytest with the plugin on an implementation; returns the finished process."""
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--bnaxis-impl", spec, "--bnaxis-fixtures", FIXTURES]
+    """pytest with the plugin on an implementation (None: the one the ini file names); returns the finished process."""
+    # --option=VALUE: a separate path argument would count in pytest's search for its rootdir and ini file.
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--bnaxis-fixtures={FIXTURES}"]
+    command += [f"--bnaxis-impl={spec}"] if spec else []
     if not installed():
         # From the source: by module name. An in-tree build leaves src/*.egg-info, whose entry point would
         # register the same module a second time, so that name is blocked.

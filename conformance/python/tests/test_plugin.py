@@ -50,3 +50,11 @@ def test_a_changed_case_file_fails_its_case_in_one_line(tmp_path):
     finished = run_pytest(TEMPLATE, "-q", "--bnaxis-fixtures", str(copy), "-k", entry["id"])
     assert finished.returncode == 1
     assert f"{entry['id']}: the fixtures cannot be used: case {entry['id']}: {entry['path']} has SHA-256 " in finished.stdout
+
+
+def test_the_ini_option_adds_the_suite_to_the_projects_own_tests(tmp_path):
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\nbnaxis_impl = {TEMPLATE}\n")
+    (tmp_path / "test_own.py").write_text("def test_own():\n    pass\n")
+    finished = run_pytest(None, "--collect-only", "-q", "-k", "own or keep.r4.k1.train.f32", cwd=str(tmp_path))
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert [line for line in finished.stdout.splitlines() if "::" in line] == ["test_own.py::test_own", "bnaxis::keep.r4.k1.train.f32"]

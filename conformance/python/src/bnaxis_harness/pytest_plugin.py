@@ -5,8 +5,8 @@
 Outcomes map to pytest's: a passing case passes; a failing one fails with the worst element and, when bnaxis is at
 hand, the named convention; an optional case the implementation does not declare is skipped (a required one
 fails, as in `bnaxis run`); a case an expectations file says fails is xfailed with the entry's reason (a pass is
-an unexpected pass and fails); a `skip` entry skips. Without paths on the command line only the fixture cases are
-collected; `pytest --bnaxis-impl X tests/` collects both.
+an unexpected pass and fails); a `skip` entry skips. With --bnaxis-impl and no paths on the command line only the
+fixture cases are collected; `pytest --bnaxis-impl X tests/`, or the ini option bnaxis_impl, collects both.
 """
 
 import pytest
@@ -64,8 +64,9 @@ def pytest_report_header(config):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """With the suite on and no paths given, the fixture cases are the whole session."""
-    if config._bnaxis is not None and config.args_source != pytest.Config.ArgsSource.ARGS:
+    """With --bnaxis-impl and no paths given, the fixture cases are the whole session (set in the ini file instead,
+    the suite joins the project's own tests)."""
+    if config.getoption("--bnaxis-impl") and config.args_source != pytest.Config.ArgsSource.ARGS:
         return True
     return None
 
