@@ -41,7 +41,16 @@ def test_element_rule(reference, actual, tolerance, passed):
 def test_the_worst_element_is_the_first_largest_error_over_tolerance():
     comparison = Comparison("y", Expected("y", [0, 0, 0], [1, 0.1, 0.1]), np.array([0.5, 0.3, 0.3]))
     assert (comparison.passed, comparison.worst_index) == (False, 1)
-    assert str(comparison) == "y[1]: expected 0.0, got 0.3; error 0.3 = 3x the tolerance 0.1"
+    # float32 at 0 has the subnormal spacing 2**-149, so the error is 0.3 * 2**149 ULP.
+    assert str(comparison) == "y[1]: expected 0.0, got 0.3; error 0.3 = 2.14E+44 ULP = 3x the tolerance 0.1"
+
+
+def test_the_failure_line_is_the_runners():
+    """The line bnaxis diagnose prints for this answer (docs/cli.md), but for the tolerance, rounded here to 3 digits
+    (so 681x, where the runner says 680x)."""
+    comparison = Comparison("moving_variance", Expected("moving_variance", [1.1239959228790557], [1.71e-06]), np.array([1.125160813331604]))
+    assert str(comparison) == ("moving_variance[0]: expected 1.1239959228790557, got 1.125160813331604; "
+                               "error 0.00116 = 9.77E+03 ULP = 681x the tolerance 1.71E-06")
 
 
 def reply(**outputs):

@@ -5,7 +5,7 @@ mirrors the C# code named beside it (conformance/Conformance):
   a rejection with the expected category; a valid case fails on a rejection, a missing output, a wrong element
   count, or a shape other than the expected one (checked in that order, output by output, in the fixture's order);
   extra outputs are ignored.
-- OutputComparison.Compare: an element passes when |actual - reference| <= tolerance; an infinite reference accepts
+- OutputComparison.Compare (and DTypes.Ulp for the failure line): an element passes when |actual - reference| <= tolerance; an infinite reference accepts
   the same infinity or NaN; a NaN reference accepts NaN only; otherwise NaN or an infinity fails; an exact match
   passes even with tolerance 0.
 - ProtocolMessages.ParseRunReply: an output tensor whose dtype is not the case's, or whose shape disagrees with its
@@ -29,6 +29,17 @@ def is_required(entry):
     return entry["dtype"] == "float32" and all(c in REQUIRED_FEATURES for c in entry["capabilities"])
 
 
+#: (precision in bits, smallest normal exponent) of each dtype, for DTypes.Ulp.
+FORMATS = {"float16": (11, -14), "bfloat16": (8, -126), "float32": (24, -126), "float64": (53, -1022)}
+
+
+def ulp(dtype, value):
+    """DTypes.Ulp: the spacing of dtype values at value, 2**(max(e, emin) - p + 1)."""
+    precision, minimum = FORMATS[dtype]
+    exponent = minimum if value == 0 or not np.isfinite(value) else max(int(np.frexp(abs(value))[1]) - 1, minimum)
+    return 2.0 ** (exponent - precision + 1)
+
+
 class Comparison:
     """OutputComparison: pass or not, and the worst element (largest error relative to its tolerance)."""
 
@@ -46,6 +57,7 @@ class Comparison:
         self.actual = float(actual[self.worst_index]) if ratio.size else float("nan")
         self.tolerance = float(tolerance[self.worst_index]) if ratio.size else 0.0
         self.ratio = float(ratio[self.worst_index]) if ratio.size else 0.0
+        self.dtype = expected.dtype
 
     def __str__(self):
         at = f"{self.name}[{self.worst_index}]"
@@ -54,10 +66,11 @@ class Comparison:
         if not (np.isfinite(self.actual) and np.isfinite(self.reference)):
             return f"{at}: expected {self.reference!r}, got {self.actual!r}"
         error = abs(self.actual - self.reference)
+        ulps = error / ulp(self.dtype, self.reference)
+        described = f"{at}: expected {self.reference!r}, got {self.actual!r}; error {error:.3G} = {ulps:.3G} ULP"
         if self.tolerance > 0:
-            return (f"{at}: expected {self.reference!r}, got {self.actual!r}; error {error:.3g} = "
-                    f"{self.ratio:.3g}x the tolerance {self.tolerance:.3g}")
-        return f"{at}: expected {self.reference!r}, got {self.actual!r}; error {error:.3g}, where the tolerance is 0 (an exact match is expected)"
+            return f"{described} = {self.ratio:.3G}x the tolerance {self.tolerance:.3G}"
+        return f"{described}, where the tolerance is 0 (an exact match is expected)"
 
 
 class Verdict:
