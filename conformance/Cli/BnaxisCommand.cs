@@ -24,6 +24,7 @@ internal static class BnaxisCommand
             RunCommand.Create(output, error),
             ServeCommand.Create(),
             BenchCommand.Create(output, error),
+            DiagnoseCommand.Create(output),
         };
 
         ParseResult parseResult = root.Parse(args);

@@ -6,7 +6,9 @@ diagnoses. PyTorch normalizes per channel = dim 1, so an adapter maps the Keras 
 (docs/porting.md, "Layout"): the input is permuted to (reduced axes..., kept axes...), reshaped to
 (prod reduced, prod kept, 1), normalized, reshaped back and permuted back; the running statistics are the flat
 (prod kept,) vectors, i.e. the compact parameter shape flattened. The momentum is converted (PyTorch weighs the
-new batch statistic: momentum_torch = 1 - momentum_keras).
+new batch statistic: momentum_torch = 1 - momentum_keras). The protocol is the bnaxis_harness package's
+(conformance/python), which also carries a sequence's running statistics from call to call in the case dtype, as
+PyTorch's own buffers hold them.
 
 The adapter maps layouts only. It never corrects a PyTorch convention: PyTorch's unbiased running variance,
 its refusal of one value per channel in training, and its lack of a `trainable` flag (a frozen layer in training
@@ -14,17 +16,20 @@ mode still uses and updates batch statistics) all reach the suite as they are. K
 reasons, in expectations-pytorch-profile.json next to this file.
 
     apt-get install --no-install-recommends python3-torch python3-numpy
-    bnaxis run --harness "/usr/bin/python3 conformance/harnesses/pytorch/harness.py" \
+    bnaxis run --harness "/usr/bin/python3 conformance/harnesses/pytorch/harness.py" \\
         --expectations conformance/harnesses/pytorch/expectations-pytorch-profile.json
+    pytest --bnaxis-impl conformance/harnesses/pytorch/harness.py:TorchBatchNorm \\
+        --bnaxis-expectations conformance/harnesses/pytorch/expectations-pytorch-profile.json
 
 Set BNAXIS_TORCH_OP=aten to call the ATen op torch.batch_norm instead of torch.nn.functional.batch_norm (the same
 kernel without F.batch_norm's Python-side check that refuses one value per channel in training).
 """
 
-import base64
-import json
 import os
 import sys
+
+# From a clone, without `pip install ./conformance/python`: the package next door.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python", "src"))
 
 try:
     import numpy as np
@@ -35,43 +40,18 @@ except ImportError as error:  # one clear line instead of a traceback; the runne
                      "(apt-get install --no-install-recommends python3-torch python3-numpy) and run /usr/bin/python3\n")
     sys.exit(3)
 
+import bnaxis_harness as bnaxis  # noqa: E402
+
 torch.set_num_threads(1)  # deterministic summation order, and polite on a shared machine
 OP = os.environ.get("BNAXIS_TORCH_OP", "functional")
 if OP not in ("functional", "aten"):
     sys.stderr.write(f"pytorch harness: BNAXIS_TORCH_OP={OP!r}; expected 'functional' or 'aten'\n")
     sys.exit(2)
 
-# Protocol dtype -> (NumPy dtype for the bytes, torch dtype). float16/bfloat16 are offered only if the CPU kernels
-# exist in this build (probed at start).
-WIRE = {"float16": np.float16, "float32": np.float32, "float64": np.float64}
 TORCH = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32, "float64": torch.float64}
 
 
-class Rejection(Exception):
-    def __init__(self, category, message):
-        super().__init__(message)
-        self.category = category
-
-
 # --- The adapter: a Keras keep-set onto PyTorch's channel dim 1 -------------------------------------------------
-
-def kept_axes(shape, axis):
-    """Resolves the Keras axis (an int, or tf.keras' list) to the sorted kept axes. PyTorch has no axis argument,
-    so these rejections are the adapter's own, not PyTorch's."""
-    rank = len(shape)
-    if rank == 0:
-        raise Rejection("rank_zero", "adapter: input shape () has rank 0; batch norm needs at least one axis")
-    spelled = axis if isinstance(axis, list) else [axis]
-    if not spelled:
-        raise Rejection("empty_axis_list", f"adapter: axis={axis} keeps no axis")
-    resolved = [a + rank if a < 0 else a for a in spelled]
-    for given, a in zip(spelled, resolved):
-        if not 0 <= a < rank:
-            raise Rejection("axis_out_of_range", f"adapter: axis {given} is out of range for rank {rank}")
-    if len(set(resolved)) != len(resolved):
-        raise Rejection("duplicate_axis", f"adapter: axis={axis} resolves to {resolved}")
-    return sorted(resolved)
-
 
 class Layout:
     """Permutation R + K and the (prod R, prod K, 1) view PyTorch normalizes."""
@@ -87,12 +67,10 @@ class Layout:
         self.broadcast = [shape[a] if a in kept else 1 for a in range(len(shape))]
 
     def to_torch(self, x):
-        permuted = x.permute(self.perm)
-        return permuted.reshape(-1, self.channels, 1)
+        return x.permute(self.perm).reshape(-1, self.channels, 1)
 
     def from_torch(self, y):
-        permuted_shape = [self.shape[a] for a in self.perm]
-        return y.reshape(permuted_shape).permute(self.inverse)
+        return y.reshape([self.shape[a] for a in self.perm]).permute(self.inverse)
 
     def flat_parameter(self, tensor):
         """Compact (kept dims) or broadcast (full rank) weights are the same C values: flatten them. Any other
@@ -109,95 +87,6 @@ def batch_norm(x, running_mean, running_var, weight, bias, training, momentum, e
                         momentum=momentum, eps=eps)
 
 
-def call(layout, layer, training, x, params):
-    """One PyTorch batch-norm call through the adapter; updates params' running statistics in place."""
-    xt = layout.to_torch(x)
-    y = batch_norm(xt, params["moving_mean"], params["moving_variance"], params.get("gamma"), params.get("beta"),
-                   training, 1.0 - layer["momentum"], layer["epsilon"])
-    return layout.from_torch(y)
-
-
-# --- The protocol ----------------------------------------------------------------------------------------------
-
-def read_tensor(tensor):
-    raw = base64.b64decode(tensor["data"])
-    if tensor["dtype"] == "bool":
-        return torch.from_numpy(np.frombuffer(raw, dtype=np.uint8).astype(bool).reshape(tensor["shape"]))
-    if tensor["dtype"] == "bfloat16":  # the upper 16 bits of a float32
-        bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
-        wide = torch.from_numpy(bits.view(np.float32).reshape(tensor["shape"]).copy())
-        return wide.to(torch.bfloat16)
-    array = np.frombuffer(raw, dtype=np.dtype(WIRE[tensor["dtype"]]).newbyteorder("<"))
-    return torch.from_numpy(array.astype(WIRE[tensor["dtype"]]).reshape(tensor["shape"]))
-
-
-def write_tensor(tensor, dtype):
-    tensor = tensor.detach().contiguous()
-    if dtype == "bfloat16":
-        bits = tensor.to(torch.float32).numpy().view(np.uint32) >> 16
-        data = bits.astype("<u2").tobytes()
-    else:
-        data = np.ascontiguousarray(tensor.numpy(), dtype=np.dtype(WIRE[dtype]).newbyteorder("<")).tobytes()
-    return {"dtype": dtype, "shape": list(tensor.shape), "data": base64.b64encode(data).decode("ascii")}
-
-
-def parameters(case, layout):
-    inputs = case["inputs"]
-    dtype = TORCH[case["dtype"]]
-    params = {}
-    for name in ("gamma", "beta", "moving_mean", "moving_variance"):
-        if name in inputs:
-            params[name] = layout.flat_parameter(read_tensor(inputs[name]).to(dtype)).clone()
-    return params
-
-
-def statistics(layout, params, dtype):
-    return {name: write_tensor(params[name].reshape(layout.compact), dtype) for name in ("moving_mean", "moving_variance")}
-
-
-def run(case):
-    dtype = case["dtype"]
-    layer = case["layer"]
-    if case["kind"] == "sequence":
-        layout = Layout(case["shape"], kept_axes(case["shape"], case["axis"]))
-        params = parameters(case, layout)
-        steps = []
-        for step in case["steps"]:
-            y = call(layout, layer, step["training"], read_tensor(step["x"]).to(TORCH[dtype]), params)
-            steps.append({"y": write_tensor(y, dtype), **statistics(layout, params, dtype)})
-        return {"steps": steps}
-
-    x = read_tensor(case["inputs"]["x"]).to(TORCH[dtype])
-    layout = Layout(list(x.shape), kept_axes(list(x.shape), case["axis"]))
-    params = parameters(case, layout)
-    if case["kind"] == "backward":
-        x.requires_grad_(True)
-        for name in ("gamma", "beta"):
-            if name in params:
-                params[name].requires_grad_(True)
-        y = call(layout, layer, case["training"], x, params)
-        dy = read_tensor(case["inputs"]["dy"]).to(TORCH[dtype])
-        (y * dy).sum().backward()
-        outputs = {"dx": write_tensor(x.grad, dtype)}
-        if "gamma" in params:
-            outputs["dgamma"] = write_tensor(params["gamma"].grad.reshape(layout.compact), dtype)
-        if "beta" in params:
-            outputs["dbeta"] = write_tensor(params["beta"].grad.reshape(layout.compact), dtype)
-        return {"outputs": outputs}
-
-    with torch.no_grad():
-        y = call(layout, layer, case["training"], x, params)
-    return {"outputs": {"y": write_tensor(y, dtype), **statistics(layout, params, dtype)}}
-
-
-def rejection_of(error):
-    """PyTorch's own refusals of mis-shaped weights, mapped to the protocol's category; None for anything else."""
-    message = str(error).splitlines()[0] if str(error) else type(error).__name__
-    if isinstance(error, RuntimeError) and "should contain" in message:  # "weight should contain 2 elements not 3"
-        return {"category": "parameter_shape_mismatch", "message": f"torch: {message}"}
-    return None
-
-
 def kernel_works(dtype):
     """Whether this build has CPU batch-norm kernels (forward, training) for dtype."""
     try:
@@ -209,38 +98,60 @@ def kernel_works(dtype):
         return False
 
 
-def main():
-    dtypes = ["float32", "float64"] + [d for d in ("float16", "bfloat16") if kernel_works(TORCH[d])]
-    for line in sys.stdin:
-        message = json.loads(line)
-        if message["cmd"] == "start":
-            name = "pytorch-functional" if OP == "functional" else "pytorch-aten"
-            reply = {
-                "protocol": 1,
-                "implementation": {"name": name, "version": torch.__version__, "language": "Python",
-                                   "homepage": "https://pytorch.org/docs/1.13/generated/torch.nn.functional.batch_norm.html"},
-                "capabilities": {
-                    "dtypes": sorted(dtypes),
-                    "ranks": [1, 2, 3, 4, 5, 6],
-                    # No "mask": PyTorch's batch norm has no mask argument.
-                    "features": ["training", "inference", "frozen", "backward", "sequence", "list_axis", "multi_axis", "errors"],
-                },
-            }
-        elif message["cmd"] == "run":
-            try:
-                reply = run(message["case"])
-            except Rejection as rejection:
-                reply = {"rejected": {"category": rejection.category, "message": str(rejection)}}
-            except Exception as error:  # PyTorch's own exception: a refusal we can classify, else an error
-                rejection = rejection_of(error)
-                first = str(error).splitlines()[0] if str(error) else ""
-                reply = {"rejected": rejection} if rejection else {"errored": {"message": f"torch: {type(error).__name__}: {first}"}}
-            reply["seq"] = message["seq"]
-        else:
-            return
-        sys.stdout.write(json.dumps(reply) + "\n")
-        sys.stdout.flush()
+def to_torch(array, dtype):
+    return torch.from_numpy(np.array(array)).to(TORCH[dtype])  # bfloat16 arrives as float32 holding its values
+
+
+def to_numpy(tensor):
+    tensor = tensor.detach()
+    return (tensor.to(torch.float32) if tensor.dtype == torch.bfloat16 else tensor).contiguous().numpy()
+
+
+class TorchBatchNorm(bnaxis.Implementation):
+    name = "pytorch-functional" if OP == "functional" else "pytorch-aten"
+    version = torch.__version__
+    # No "mask": PyTorch's batch norm has no mask argument.
+    features = ("training", "inference", "frozen", "backward", "sequence", "list_axis", "multi_axis", "errors")
+
+    def __init__(self):
+        super().__init__()
+        self.dtypes = ("float32", "float64") + tuple(d for d in ("float16", "bfloat16") if kernel_works(TORCH[d]))
+
+    def call(self, case, x):
+        """One PyTorch batch-norm call through the adapter: y in the input's layout, and the running statistics.
+        PyTorch has no axis argument, so the axis rejections are the adapter's own (the package's checks)."""
+        layout = Layout(case.shape, bnaxis.kept_axes(case.shape, case.axis))
+        params = {name: layout.flat_parameter(to_torch(case.inputs[name], case.dtype)).clone()
+                  for name in ("gamma", "beta", "moving_mean", "moving_variance") if name in case.inputs}
+        if case.kind == "backward":
+            for name in ("gamma", "beta"):
+                if name in params:
+                    params[name].requires_grad_(True)
+        try:
+            y = batch_norm(layout.to_torch(x), params["moving_mean"], params["moving_variance"], params.get("gamma"),
+                           params.get("beta"), case.training, 1.0 - case.layer.momentum, case.layer.epsilon)
+        except RuntimeError as error:  # PyTorch's own refusal of mis-shaped weights: "weight should contain 2 elements not 3"
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if "should contain" in first:
+                raise bnaxis.Rejection("parameter_shape_mismatch", f"torch: {first}") from None
+            raise
+        return layout, layout.from_torch(y), params
+
+    def forward(self, case):
+        with torch.no_grad():
+            layout, y, params = self.call(case, to_torch(case.x, case.dtype))
+        return {"y": to_numpy(y), **{name: to_numpy(params[name].reshape(layout.compact)) for name in ("moving_mean", "moving_variance")}}
+
+    def backward(self, case):
+        x = to_torch(case.x, case.dtype).requires_grad_(True)
+        layout, y, params = self.call(case, x)
+        (y * to_torch(case.dy, case.dtype)).sum().backward()
+        outputs = {"dx": to_numpy(x.grad)}
+        for name, gradient in (("gamma", "dgamma"), ("beta", "dbeta")):
+            if name in params:
+                outputs[gradient] = to_numpy(params[name].grad.reshape(layout.compact))
+        return outputs
 
 
 if __name__ == "__main__":
-    main()
+    bnaxis.serve(TorchBatchNorm())
