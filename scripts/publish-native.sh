@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 usage="usage: scripts/publish-native.sh [linux-x64|linux-arm64|osx-arm64|win-x64] [OUTPUT]"
 [ $# -le 2 ] || { echo "publish-native.sh: $usage" >&2; exit 2; }
 rid="${1:-linux-x64}"
-profile="conformance/Cli/Properties/PublishProfiles/native-$rid.pubxml"
-[ -f "$profile" ] || { echo "publish-native.sh: no publish profile for '$rid': expected linux-x64, linux-arm64, osx-arm64 or win-x64" >&2; exit 2; }
+case "$rid" in
+    linux-x64|linux-arm64|osx-arm64|win-x64) ;;
+    *) echo "publish-native.sh: no publish profile for '$rid': expected linux-x64, linux-arm64, osx-arm64 or win-x64" >&2; exit 2 ;;
+esac
 output="${2:-artifacts/native/$rid}"
 
 dotnet publish conformance/Cli -c Release -p:PublishProfile="native-$rid" -o "$output"
