@@ -118,15 +118,6 @@ public class ExplainCommandTests
     }
 
     [Fact]
-    public void NoCommand_IsAUsageError()
-    {
-        CliResult result = CliRun.Invoke();
-
-        Assert.Equal(2, result.ExitCode);
-        Assert.Single(result.Error.TrimEnd().Split('\n'));
-    }
-
-    [Fact]
     public void Help_DocumentsTheExitCodes()
     {
         CliResult result = CliRun.Invoke("--help");

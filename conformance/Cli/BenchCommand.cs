@@ -14,12 +14,12 @@ internal static class BenchCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        Option<string> implOption = new("--impl") { Description = "fast (default) or scalar.", DefaultValueFactory = _ => BuiltInImplementations.Default };
-        Option<string> shapeOption = new("--shape") { Description = "Input shape, e.g. 32,56,56,64; at most 64 dimensions, and small enough that the bench fits in memory (docs/cli.md).", Required = true };
-        Option<string> axisOption = new("--axis") { Description = "Keras axis, e.g. -1 or 1,2,3.", DefaultValueFactory = _ => "-1" };
-        Option<string> modeOption = new("--mode") { Description = "train, infer or backward.", DefaultValueFactory = _ => "train" };
-        Option<int> threadsOption = new("--threads") { Description = $"Threads for the fast implementation, 1 to {BuiltInImplementations.MaxThreads} (results are bit-identical for every count); the copy probe uses as many. The scalar reference takes 1.", DefaultValueFactory = _ => 1 };
-        Option<int> repeatOption = new("--repeat") { Description = $"Timed calls after the warm-up (60 calls or 2 s, whichever comes first), 1 to {MaxRepeat}; the median is reported.", DefaultValueFactory = _ => 10 };
+        Option<string> implOption = new("--impl") { Description = "fast (default) or scalar (the plain reference).", HelpName = BuiltInImplementations.HelpName, DefaultValueFactory = _ => BuiltInImplementations.Default };
+        Option<string> shapeOption = new("--shape") { Description = "Input shape, e.g. 32,56,56,64; at most 64 dimensions, and small enough that the bench fits in memory (docs/cli.md).", HelpName = "SHAPE", Required = true };
+        Option<string> axisOption = new("--axis") { Description = "Keras axis, e.g. -1 or 1,2,3.", HelpName = "AXIS", DefaultValueFactory = _ => "-1" };
+        Option<string> modeOption = new("--mode") { Description = "train (a training forward), infer (an inference forward) or backward.", HelpName = "train|infer|backward", DefaultValueFactory = _ => "train" };
+        Option<int> threadsOption = new("--threads") { Description = $"Threads for the fast implementation, 1 to {BuiltInImplementations.MaxThreads} (results are bit-identical for every count); the copy probe uses as many. The scalar reference takes 1.", HelpName = "N", DefaultValueFactory = _ => 1 };
+        Option<int> repeatOption = new("--repeat") { Description = $"Timed calls after the warm-up (60 calls or 2 s, whichever comes first), 1 to {MaxRepeat}; the median is reported.", HelpName = "N", DefaultValueFactory = _ => 10 };
         Option<bool> jsonOption = new("--json") { Description = "Print one JSON object." };
         Command command = new("bench", "Time a training forward, inference forward or backward call on float32 data: median time, GB/s of x read, and the fraction of this machine's copy bandwidth (the roofline: training reads x twice and writes y once, inference reads once and writes once, backward reads x and dy twice and writes dx).")
         {

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using BatchNormAxis.Conformance;
 
 namespace BatchNormAxis.Cli;
@@ -14,8 +16,35 @@ internal static class BnaxisCommand
         "BatchNormAxis: what Keras BatchNormalization(axis=...) computes.\n"
         + "Exit codes: 0 success, 1 failures or problems found (run, fixtures verify), 2 invalid command line or input, 3 harness unusable (run), 70 internal error.";
 
-    /// <summary>Parses and runs a command line, writing to the given streams; returns the exit code.</summary>
+    /// <summary>
+    /// Parses and runs a command line, writing to the given streams; returns the exit code. Numbers are written in the
+    /// invariant culture whatever the user's locale (<c>0.2 s</c>, never <c>0,2 s</c>): the output is read by scripts
+    /// and compared with the documentation.
+    /// </summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        CultureInfo userCulture = CultureInfo.CurrentCulture;
+        CultureInfo userUICulture = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        try
+        {
+            return RunInvariant(args, output, error);
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = userCulture;
+            CultureInfo.CurrentUICulture = userUICulture;
+        }
+    }
+
+    /// <summary>
+    /// Makes a command that only groups subcommands (bnaxis itself, <c>bnaxis fixtures</c>) print its help and exit 0
+    /// when given none, as git-style tools do, instead of an error: running a tool bare is how people ask what it does.
+    /// </summary>
+    public static void ShowHelpWithoutSubcommand(Command command) => command.SetAction(parseResult => new HelpAction().Invoke(parseResult));
+
+    private static int RunInvariant(string[] args, TextWriter output, TextWriter error)
     {
         RootCommand root = new(Description)
         {
@@ -26,6 +55,7 @@ internal static class BnaxisCommand
             BenchCommand.Create(output, error),
             DiagnoseCommand.Create(output),
         };
+        ShowHelpWithoutSubcommand(root);
 
         ParseResult parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)

@@ -6,6 +6,9 @@ internal static class BuiltInImplementations
     /// <summary>The default: the fastest built-in.</summary>
     public const string Default = "fast";
 
+    /// <summary>The placeholder of <c>--impl</c> in help: the values it takes.</summary>
+    public const string HelpName = "fast|scalar";
+
     /// <summary>An implementation by name, on every processor (the fast one; results do not depend on it).</summary>
     public static IBatchNormalization Get(string name) => name switch
     {

@@ -10,11 +10,13 @@ internal static class ExplainCommand
         Option<string> shapeOption = new("--shape")
         {
             Description = "Input shape, comma-separated, e.g. 8,32,32,3 (Python's (8, 32, 32, 3) also works); at most 64 dimensions.",
+            HelpName = "SHAPE",
             Required = true,
         };
         Option<string> axisOption = new("--axis")
         {
             Description = "Keras axis: an integer such as -1 or 1 (every Keras), or a list such as 1,2,3 or [1] (tf.keras 2 only). Negative counts from the end.",
+            HelpName = "AXIS",
             DefaultValueFactory = _ => "-1",
         };
         Option<bool> jsonOption = new("--json")

@@ -2,9 +2,16 @@ using BatchNormAxis.Conformance;
 
 namespace BatchNormAxis.Cli;
 
-/// <summary>Where the fixtures are: the directory given, else the nearest fixtures/ above the current directory or the tool.</summary>
+/// <summary>
+/// Where the fixtures are: the directory given, else the nearest fixtures/ above the current directory or the tool,
+/// else (in the native binary, which carries them) the built-in copy unpacked by <see cref="EmbeddedFixtures"/>.
+/// </summary>
 internal static class FixtureDirectory
 {
+    /// <summary>The help text of every <c>--fixtures</c> option.</summary>
+    public const string OptionDescription =
+        "The fixture directory (holding manifest.json). Default: the nearest fixtures/ above the current directory or the tool; the native binary falls back to the fixtures built into it.";
+
     public static string Resolve(string? given)
     {
         if (given is not null)
@@ -26,6 +33,7 @@ internal static class FixtureDirectory
             }
         }
 
-        throw new CommandLineValueException("no fixtures/manifest.json above the current directory or the tool: pass --fixtures DIR");
+        return EmbeddedFixtures.Unpack()
+            ?? throw new CommandLineValueException("no fixtures/manifest.json above the current directory or the tool: pass --fixtures DIR");
     }
 }

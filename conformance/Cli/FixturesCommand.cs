@@ -14,14 +14,17 @@ internal static class FixturesCommand
     {
         Option<string?> fixturesOption = new("--fixtures")
         {
-            Description = "The fixture directory (holding manifest.json). Default: the nearest fixtures/ above the current directory or the tool.",
+            Description = FixtureDirectory.OptionDescription,
+            HelpName = "DIR",
         };
         Command verify = new("verify", "Verify a fixture folder: every path inside it and a regular file within the size limits, every case against the manifest's SHA-256, the built-in JSON Schemas and its own consistency, case_count, and whether the manifest is an official suite's (naming each difference). Exit code 0 for an intact official suite, 1 for any problem or difference.")
         {
             fixturesOption,
         };
         verify.SetAction(parseResult => Verify(FixtureDirectory.Resolve(parseResult.GetValue(fixturesOption)), output, error));
-        return new Command("fixtures", "Work with the golden fixtures.") { verify };
+        Command fixtures = new("fixtures", "Work with the golden fixtures.") { verify };
+        BnaxisCommand.ShowHelpWithoutSubcommand(fixtures);
+        return fixtures;
     }
 
     private static int Verify(string directory, TextWriter output, TextWriter error)

@@ -27,18 +27,18 @@ internal static class RunCommand
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        Option<string?> implOption = new("--impl") { Description = "A built-in implementation: fast (default) or scalar (the plain reference)." };
-        Option<string?> harnessOption = new("--harness") { Description = "A shell command that starts your harness; it speaks docs/protocol.md on stdin/stdout." };
-        Option<string?> fixturesOption = new("--fixtures") { Description = "The fixture directory. Default: the nearest fixtures/ above the current directory or the tool." };
+        Option<string?> implOption = new("--impl") { Description = "A built-in implementation: fast (default) or scalar (the plain reference).", HelpName = BuiltInImplementations.HelpName };
+        Option<string?> harnessOption = new("--harness") { Description = "A shell command that starts your harness; it speaks docs/protocol.md on stdin/stdout.", HelpName = "COMMAND" };
+        Option<string?> fixturesOption = new("--fixtures") { Description = FixtureDirectory.OptionDescription, HelpName = "DIR" };
         Option<bool> allowModifiedOption = new("--allow-modified-fixtures") { Description = "Run a fixture directory that is not an official suite (its manifest is not one this bnaxis ships); refused without it. The reports record the manifest's SHA-256." };
-        Option<string[]> filterOption = new("--filter") { Description = "Run only cases whose id matches one of these globs (* and ?; never regex). Repeatable.", AllowMultipleArgumentsPerToken = true };
-        Option<string?> expectationsOption = new("--expectations") { Description = "A JSON file of known failures and skips, each with a reason (docs/protocol.md)." };
-        Option<double> startupTimeoutOption = new("--startup-timeout") { Description = "Seconds the harness may take to answer start: 0.01 to 3600.", DefaultValueFactory = _ => 30 };
-        Option<double> caseTimeoutOption = new("--case-timeout") { Description = "Seconds the harness may take per case, 0.01 to 3600; on timeout its process group is killed.", DefaultValueFactory = _ => 10 };
-        Option<string?> jsonOption = new("--json") { Description = "Write the JSON report to this file (replaced; checked before the first case)." };
-        Option<string?> junitOption = new("--junit") { Description = "Write a JUnit XML report to this file (replaced; checked before the first case)." };
-        Option<string?> htmlOption = new("--html") { Description = "Write a self-contained HTML report to this file (replaced; checked before the first case)." };
-        Option<int> maxLineOption = new("--max-line-bytes") { Description = $"The longest line read from the harness, in bytes: {MinLineBytes} to {LargestLineBytes}; a longer reply is a protocol error for its case. Default: {HarnessLimits.DefaultMaxLineBytes} (16 MiB; the largest reply to an official case is about 25 KB).", DefaultValueFactory = _ => HarnessLimits.DefaultMaxLineBytes };
+        Option<string[]> filterOption = new("--filter") { Description = "Run only cases whose id matches one of these globs (* and ?; never regex). Repeatable.", HelpName = "GLOB", AllowMultipleArgumentsPerToken = true };
+        Option<string?> expectationsOption = new("--expectations") { Description = "A JSON file of known failures and skips, each with a reason (docs/protocol.md).", HelpName = "FILE" };
+        Option<double> startupTimeoutOption = new("--startup-timeout") { Description = "Seconds the harness may take to answer start: 0.01 to 3600.", HelpName = "SECONDS", DefaultValueFactory = _ => 30 };
+        Option<double> caseTimeoutOption = new("--case-timeout") { Description = "Seconds the harness may take per case, 0.01 to 3600; on timeout its process group is killed.", HelpName = "SECONDS", DefaultValueFactory = _ => 10 };
+        Option<string?> jsonOption = new("--json") { Description = "Write the JSON report to this file (replaced; checked before the first case).", HelpName = "FILE" };
+        Option<string?> junitOption = new("--junit") { Description = "Write a JUnit XML report to this file (replaced; checked before the first case).", HelpName = "FILE" };
+        Option<string?> htmlOption = new("--html") { Description = "Write a self-contained HTML report to this file (replaced; checked before the first case).", HelpName = "FILE" };
+        Option<int> maxLineOption = new("--max-line-bytes") { Description = $"The longest line read from the harness, in bytes: {MinLineBytes} to {LargestLineBytes}; a longer reply is a protocol error for its case. Default: {HarnessLimits.DefaultMaxLineBytes} (16 MiB; the largest reply to an official case is about 25 KB).", HelpName = "BYTES", DefaultValueFactory = _ => HarnessLimits.DefaultMaxLineBytes };
         Option<bool> followSymlinksOption = new("--follow-report-symlinks") { Description = "Let a report path be a symbolic link and write the regular file it leads to; refused without it." };
 
         Command command = new("run", "Run the conformance suite against a built-in implementation or your harness, with diagnosis of every failure. Exit codes: 0 every required case passes and nothing unexpected failed, 1 failures or an interrupted run (SIGINT, SIGTERM), 2 invalid command line or input (including a value out of range, a report path that cannot be written, and fixtures that fail verification or are a modified suite), 3 harness unusable, 70 internal error.")

@@ -14,8 +14,8 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        Option<string> implOption = new("--impl") { Description = "The built-in implementation to serve: fast (default) or scalar.", DefaultValueFactory = _ => BuiltInImplementations.Default };
-        Option<int> maxLineOption = new("--max-line-bytes") { Description = $"The longest input line read, in bytes; a longer one gets an error reply. Default: {HarnessLimits.DefaultMaxLineBytes.ToString(CultureInfo.InvariantCulture)}.", DefaultValueFactory = _ => HarnessLimits.DefaultMaxLineBytes };
+        Option<string> implOption = new("--impl") { Description = "The built-in implementation to serve: fast (default) or scalar.", HelpName = BuiltInImplementations.HelpName, DefaultValueFactory = _ => BuiltInImplementations.Default };
+        Option<int> maxLineOption = new("--max-line-bytes") { Description = $"The longest input line read, in bytes; a longer one gets an error reply. Default: {HarnessLimits.DefaultMaxLineBytes.ToString(CultureInfo.InvariantCulture)}.", HelpName = "BYTES", DefaultValueFactory = _ => HarnessLimits.DefaultMaxLineBytes };
         Command command = new("serve", "Serve a built-in implementation over the harness protocol (docs/protocol.md) on stdin/stdout until 'stop' or end of input. Every line gets one reply; a bad line gets an error reply and serving goes on.")
         {
             implOption, maxLineOption,

@@ -111,7 +111,8 @@ public static partial class ProtocolMessages
                     for (int k = 0; k < fixture.Steps.Length; k++)
                     {
                         string prefix = $"steps[{k}].";
-                        steps.Add(Tensors(fixture, response.Outputs, prefix, response.Outputs.Keys.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Select(n => n[prefix.Length..])));
+                        // As JsonNode: a JsonObject argument would bind to the generic JsonArray.Add<T>, which needs reflection (not AOT-safe).
+                        steps.Add((JsonNode)Tensors(fixture, response.Outputs, prefix, response.Outputs.Keys.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Select(n => n[prefix.Length..])));
                     }
 
                     reply["steps"] = steps;
