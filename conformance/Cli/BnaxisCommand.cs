@@ -14,7 +14,7 @@ internal static class BnaxisCommand
 {
     private const string Description =
         "BatchNormAxis: what Keras BatchNormalization(axis=...) computes.\n"
-        + "Exit codes: 0 success, 1 failures or problems found (run, fixtures verify), 2 invalid command line or input, 3 harness unusable (run), 70 internal error.";
+        + "Exit codes: 0 success, 1 failures or problems found (run, fixtures verify, diagnose), 2 invalid command line or input, 3 harness unusable (run), 70 internal error.";
 
     /// <summary>
     /// Parses and runs a command line, writing to the given streams; returns the exit code. Numbers are written in the

@@ -22,8 +22,9 @@ internal static class DiagnoseCommand
         Option<string?> replyOption = new("--reply")
         {
             Description = $"A file holding the answer: one run reply as a harness prints it, {{\"seq\": 1, \"outputs\": {{...}}}} (any seq from 1). Default (or '-'): standard input. At most {HarnessLimits.DefaultMaxLineBytes.ToString(CultureInfo.InvariantCulture)} bytes.",
+            HelpName = "FILE",
         };
-        Option<string?> fixturesOption = new("--fixtures") { Description = "The fixture directory. Default: the nearest fixtures/ above the current directory or the tool." };
+        Option<string?> fixturesOption = new("--fixtures") { Description = FixtureDirectory.OptionDescription, HelpName = "DIR" };
         Option<bool> jsonOption = new("--json") { Description = "Print one JSON object with the keys id, verdict, message and diagnosis (an array of {convention, explanation})." };
         Command command = new("diagnose", "Grade one answer to one case and name the known convention failing outputs match (the diagnosis of bnaxis run). Exit codes: 0 the answer passes, 1 it does not (diagnosed or not), 2 invalid command line or input (an unknown case, a reply that breaks docs/protocol.md).")
         {
