@@ -10,47 +10,42 @@ internal readonly unsafe struct ChannelsLastGradientSumsJob : IPartialSumJob<Cha
     private readonly float* _dy;
     private readonly float* _mean;
     private readonly double* _partials;
+    private readonly RowLayout _rows;
     private readonly Tiling _tiling;
 
-    public ChannelsLastGradientSumsJob(float* x, float* dy, float* mean, double* partials, Tiling tiling)
+    public ChannelsLastGradientSumsJob(float* x, float* dy, float* mean, double* partials, RowLayout rows, Tiling tiling)
     {
         _x = x;
         _dy = dy;
         _mean = mean;
         _partials = partials;
+        _rows = rows;
         _tiling = tiling;
     }
 
-    public ChannelsLastGradientSumsJob WithPartials(double* partials) => new(_x, _dy, _mean, partials, _tiling);
+    public ChannelsLastGradientSumsJob WithPartials(double* partials) => new(_x, _dy, _mean, partials, _rows, _tiling);
 
     public void Run(int chunk)
     {
-        (int firstRow, int rows, int firstColumn, int columns) = _tiling[chunk];
         int width = _tiling.RowLength;
         double* sumDy = _partials + (2L * width * _tiling.RowChunkOf(chunk));
         double* sumDyCentred = sumDy + width;
         // Constant-size scratch (2 KB each), whatever the shape.
-        Span<float> scratchDy = stackalloc float[FastKernels.ChannelsPerBlock];
-        Span<float> scratchDyCentred = stackalloc float[FastKernels.ChannelsPerBlock];
-        for (int row = firstRow; row < firstRow + rows; row += FastKernels.RowsPerBlock)
+        Span<float> scratchDy = stackalloc float[FastTuning.ChannelsPerBlock];
+        Span<float> scratchDyCentred = stackalloc float[FastTuning.ChannelsPerBlock];
+        foreach (TileBlock block in new TileWalk(_tiling, _rows, chunk, FastTuning.RowsPerBlock, FastTuning.ChannelsPerBlock))
         {
-            int blockRows = Math.Min(FastKernels.RowsPerBlock, firstRow + rows - row);
-            for (int column = firstColumn; column < firstColumn + columns; column += FastKernels.ChannelsPerBlock)
-            {
-                int blockWidth = Math.Min(FastKernels.ChannelsPerBlock, firstColumn + columns - column);
-                long offset = ((long)row * width) + column;
-                int span = ((blockRows - 1) * width) + blockWidth;
-                FastGradientKernels.AccumulateChannelBlock(
-                    new ReadOnlySpan<float>(_x + offset, span),
-                    new ReadOnlySpan<float>(_dy + offset, span),
-                    width,
-                    blockRows,
-                    new ReadOnlySpan<float>(_mean + column, blockWidth),
-                    scratchDy,
-                    scratchDyCentred,
-                    new Span<double>(sumDy + column, blockWidth),
-                    new Span<double>(sumDyCentred + column, blockWidth));
-            }
+            int extent = block.Extent(width);
+            FastGradientKernels.AccumulateChannelBlock(
+                new ReadOnlySpan<float>(_x + block.Start, extent),
+                new ReadOnlySpan<float>(_dy + block.Start, extent),
+                width,
+                block.Rows,
+                new ReadOnlySpan<float>(_mean + block.Channel, block.Length),
+                scratchDy,
+                scratchDyCentred,
+                new Span<double>(sumDy + block.Channel, block.Length),
+                new Span<double>(sumDyCentred + block.Channel, block.Length));
         }
     }
 }
@@ -81,29 +76,27 @@ internal readonly unsafe struct RowGradientSumsJob : IPartialSumJob<RowGradientS
 
     public void Run(int chunk)
     {
-        (int firstRow, int rowCount, _, _) = _tiling[chunk];
-        int length = _rows.RowLength;
-        double* sumDy = _partials + (2L * _channels * chunk);
+        double* sumDy = _partials + (2L * _channels * _tiling.RowChunkOf(chunk));
         double* sumDyCentred = sumDy + _channels;
-        for (int row = firstRow; row < firstRow + rowCount; row++)
+        foreach (TileBlock row in new TileWalk(_tiling, _rows, chunk))
         {
-            long start = (long)row * length;
-            int first = _rows.FirstChannelOf(row);
+            long start = row.Start;
+            int c = row.Channel;
             if (_rows.InnermostKept)
             {
-                for (int i = 0; i < length; i++)
+                for (int i = 0; i < row.Length; i++)
                 {
                     double g = _dy[start + i];
-                    sumDy[first + i] += g;
-                    sumDyCentred[first + i] += g * ((double)_x[start + i] - _mean[first + i]);
+                    sumDy[c + i] += g;
+                    sumDyCentred[c + i] += g * ((double)_x[start + i] - _mean[c + i]);
                 }
             }
             else
             {
                 (double rowDy, double rowDyCentred) = FastGradientKernels.AccumulateOneChannel(
-                    new ReadOnlySpan<float>(_x + start, length), new ReadOnlySpan<float>(_dy + start, length), _mean[first]);
-                sumDy[first] += rowDy;
-                sumDyCentred[first] += rowDyCentred;
+                    new ReadOnlySpan<float>(_x + start, row.Length), new ReadOnlySpan<float>(_dy + start, row.Length), _mean[c]);
+                sumDy[c] += rowDy;
+                sumDyCentred[c] += rowDyCentred;
             }
         }
     }
@@ -137,41 +130,21 @@ internal readonly unsafe struct GradientJob : IChunkJob
 
     public void Run(int chunk)
     {
-        (int firstRow, int rowCount, int firstColumn, int columns) = _tiling[chunk];
-        int length = _rows.RowLength;
-        if (_rows.RowsShareChannels)
+        foreach (TileBlock row in new TileWalk(_tiling, _rows, chunk, 1, FastTuning.ElementwiseColumnsPerBlock, columnBlocksOutside: true))
         {
-            for (int column = firstColumn; column < firstColumn + columns; column += FastNormalizeJob<float>.ColumnsPerBlock)
-            {
-                int w = Math.Min(FastNormalizeJob<float>.ColumnsPerBlock, firstColumn + columns - column);
-                for (int row = firstRow; row < firstRow + rowCount; row++)
-                {
-                    long start = ((long)row * length) + column;
-                    FastGradientKernels.GradientRow(
-                        new ReadOnlySpan<float>(_x + start, w), new ReadOnlySpan<float>(_dy + start, w), new ReadOnlySpan<float>(_mean + column, w),
-                        new ReadOnlySpan<float>(_a + column, w), new ReadOnlySpan<float>(_b + column, w), new ReadOnlySpan<float>(_c + column, w), new Span<float>(_dx + start, w));
-                }
-            }
-
-            return;
-        }
-
-        for (int row = firstRow; row < firstRow + rowCount; row++)
-        {
-            long start = (long)row * length;
-            int first = _rows.FirstChannelOf(row);
-            var x = new ReadOnlySpan<float>(_x + start, length);
-            var dy = new ReadOnlySpan<float>(_dy + start, length);
-            var dx = new Span<float>(_dx + start, length);
+            int n = row.Length;
+            int c = row.Channel;
+            var x = new ReadOnlySpan<float>(_x + row.Start, n);
+            var dy = new ReadOnlySpan<float>(_dy + row.Start, n);
+            var dx = new Span<float>(_dx + row.Start, n);
             if (_rows.InnermostKept)
             {
                 FastGradientKernels.GradientRow(
-                    x, dy, new ReadOnlySpan<float>(_mean + first, length), new ReadOnlySpan<float>(_a + first, length),
-                    new ReadOnlySpan<float>(_b + first, length), new ReadOnlySpan<float>(_c + first, length), dx);
+                    x, dy, new ReadOnlySpan<float>(_mean + c, n), new ReadOnlySpan<float>(_a + c, n), new ReadOnlySpan<float>(_b + c, n), new ReadOnlySpan<float>(_c + c, n), dx);
             }
             else
             {
-                FastGradientKernels.GradientRow(x, dy, _mean[first], _a[first], _b[first], _c[first], dx);
+                FastGradientKernels.GradientRow(x, dy, _mean[c], _a[c], _b[c], _c[c], dx);
             }
         }
     }
