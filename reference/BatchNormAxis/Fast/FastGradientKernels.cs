@@ -1,5 +1,5 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace BatchNormAxis;
 
@@ -7,7 +7,7 @@ namespace BatchNormAxis;
 /// The float32 inner loops of <see cref="FastBatchNorm"/>'s backward pass. Pass 1 sums, per channel, dy and
 /// dy · (x - mean), the second already centred so a large mean cannot cancel it; pass 2 writes
 /// dx = a · dy + b · (x - mean) + c with per-channel coefficients. Sums run in float32 lanes over short blocks and
-/// are added into double once per block, as in <see cref="FastKernels"/>.
+/// are added into double once per block, as in <see cref="FastKernels"/>; vectors and summation order as there.
 /// </summary>
 internal static class FastGradientKernels
 {
@@ -29,14 +29,14 @@ internal static class FastGradientKernels
             ref float xRef = ref MemoryMarshal.GetReference(x.Slice(r * rowStride, width));
             ref float gRef = ref MemoryMarshal.GetReference(dy.Slice(r * rowStride, width));
             int i = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector.IsHardwareAccelerated)
             {
-                for (; i <= width - Vector256<float>.Count; i += Vector256<float>.Count)
+                for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    Vector256<float> g = Vector256.LoadUnsafe(ref gRef, (nuint)i);
-                    Vector256<float> centred = Vector256.LoadUnsafe(ref xRef, (nuint)i) - Vector256.LoadUnsafe(ref mRef, (nuint)i);
-                    (Vector256.LoadUnsafe(ref sRef, (nuint)i) + g).StoreUnsafe(ref sRef, (nuint)i);
-                    Vector256.FusedMultiplyAdd(g, centred, Vector256.LoadUnsafe(ref pRef, (nuint)i)).StoreUnsafe(ref pRef, (nuint)i);
+                    Vector<float> g = Vector.LoadUnsafe(ref gRef, (nuint)i);
+                    Vector<float> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i);
+                    (Vector.LoadUnsafe(ref sRef, (nuint)i) + g).StoreUnsafe(ref sRef, (nuint)i);
+                    Vector.FusedMultiplyAdd(g, centred, Vector.LoadUnsafe(ref pRef, (nuint)i)).StoreUnsafe(ref pRef, (nuint)i);
                 }
             }
 
@@ -52,30 +52,30 @@ internal static class FastGradientKernels
         FastKernels.AddWidened(blockDyCentred, sumDyCentred);
     }
 
-    /// <summary>One channel's run: Σ dy and Σ dy · (x - mean), accumulated in double.</summary>
+    /// <summary>One channel's run: Σ dy and Σ dy · (x - mean), accumulated in double (lane order: see <see cref="FastKernels"/>).</summary>
     public static (double SumDy, double SumDyCentred) AccumulateOneChannel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean)
     {
         double sumDy = 0;
         double sumDyCentred = 0;
         int i = 0;
-        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
         {
             ref float xRef = ref MemoryMarshal.GetReference(x);
             ref float gRef = ref MemoryMarshal.GetReference(dy);
-            Vector256<double> m = Vector256.Create((double)mean);
-            Vector256<double> s0 = Vector256<double>.Zero, s1 = Vector256<double>.Zero, p0 = Vector256<double>.Zero, p1 = Vector256<double>.Zero;
-            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            var m = new Vector<double>(mean);
+            Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero, p0 = Vector<double>.Zero, p1 = Vector<double>.Zero;
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                (Vector256<double> gLow, Vector256<double> gHigh) = Vector256.Widen(Vector256.LoadUnsafe(ref gRef, (nuint)i));
-                (Vector256<double> xLow, Vector256<double> xHigh) = Vector256.Widen(Vector256.LoadUnsafe(ref xRef, (nuint)i));
+                Vector.Widen(Vector.LoadUnsafe(ref gRef, (nuint)i), out Vector<double> gLow, out Vector<double> gHigh);
+                Vector.Widen(Vector.LoadUnsafe(ref xRef, (nuint)i), out Vector<double> xLow, out Vector<double> xHigh);
                 s0 += gLow;
                 s1 += gHigh;
-                p0 = Vector256.FusedMultiplyAdd(gLow, xLow - m, p0);
-                p1 = Vector256.FusedMultiplyAdd(gHigh, xHigh - m, p1);
+                p0 = Vector.FusedMultiplyAdd(gLow, xLow - m, p0);
+                p1 = Vector.FusedMultiplyAdd(gHigh, xHigh - m, p1);
             }
 
-            sumDy = Vector256.Sum(s0 + s1);
-            sumDyCentred = Vector256.Sum(p0 + p1);
+            sumDy = Vector.Sum(s0 + s1);
+            sumDyCentred = Vector.Sum(p0 + p1);
         }
 
         for (; i < x.Length; i++)
@@ -91,7 +91,7 @@ internal static class FastGradientKernels
     public static void GradientRow(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> dx)
     {
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
             ref float xRef = ref MemoryMarshal.GetReference(x);
             ref float gRef = ref MemoryMarshal.GetReference(dy);
@@ -100,11 +100,11 @@ internal static class FastGradientKernels
             ref float bRef = ref MemoryMarshal.GetReference(b);
             ref float cRef = ref MemoryMarshal.GetReference(c);
             ref float dRef = ref MemoryMarshal.GetReference(dx);
-            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                Vector256<float> centred = Vector256.LoadUnsafe(ref xRef, (nuint)i) - Vector256.LoadUnsafe(ref mRef, (nuint)i);
-                Vector256<float> partial = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref bRef, (nuint)i), centred, Vector256.LoadUnsafe(ref cRef, (nuint)i));
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref aRef, (nuint)i), Vector256.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
+                Vector<float> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i);
+                Vector<float> partial = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)i), centred, Vector.LoadUnsafe(ref cRef, (nuint)i));
+                Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
             }
         }
 
@@ -118,16 +118,16 @@ internal static class FastGradientKernels
     public static void GradientRow(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean, float a, float b, float c, Span<float> dx)
     {
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated)
         {
             ref float xRef = ref MemoryMarshal.GetReference(x);
             ref float gRef = ref MemoryMarshal.GetReference(dy);
             ref float dRef = ref MemoryMarshal.GetReference(dx);
-            Vector256<float> m = Vector256.Create(mean), va = Vector256.Create(a), vb = Vector256.Create(b), vc = Vector256.Create(c);
-            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            Vector<float> m = new(mean), va = new(a), vb = new(b), vc = new(c);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                Vector256<float> partial = Vector256.FusedMultiplyAdd(vb, Vector256.LoadUnsafe(ref xRef, (nuint)i) - m, vc);
-                Vector256.FusedMultiplyAdd(va, Vector256.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
+                Vector<float> partial = Vector.FusedMultiplyAdd(vb, Vector.LoadUnsafe(ref xRef, (nuint)i) - m, vc);
+                Vector.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
             }
         }
 
