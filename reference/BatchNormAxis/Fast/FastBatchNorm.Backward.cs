@@ -94,7 +94,7 @@ public sealed unsafe partial class FastBatchNorm
         }
     }
 
-    /// <summary>float64 backward: plain loops in double, on the calling thread (no float64 kernels yet).</summary>
+    /// <summary>float64 backward: plain loops in double, on the calling thread (no float64 backward kernels yet).</summary>
     private void BackwardInDouble<T>(AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, BatchNormWeights<T> weights, BackwardDestinations<T> destinations)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
