@@ -1,8 +1,11 @@
+using CsCheck;
+
 namespace BatchNormAxis.Conformance.Tests;
 
 /// <summary>
-/// float64 on the fast path's vector kernels: axis -1 (rows of consecutive channels) and axis 1 (rows of one channel),
-/// with rows longer than several vectors and more rows than a block, in every mode, within the float64 tolerance model.
+/// float64 on the fast path's vector kernels, forward and backward, within the float64 tolerance model: random
+/// problems, and axis -1 (rows of consecutive channels) and axis 1 (rows of one channel) with rows longer than
+/// several vectors and more rows than a block, in every mode.
 /// </summary>
 public partial class FastPropertyTests
 {
@@ -30,5 +33,43 @@ public partial class FastPropertyTests
             AssertWithin(p, "moving_mean", reference.MovingMean, fast.MovingMean, bounds.MovingMean, FixtureDType.Float64);
             AssertWithin(p, "moving_variance", reference.MovingVariance, fast.MovingVariance, bounds.MovingVariance, FixtureDType.Float64);
         }
+    }
+
+    [Fact]
+    public void FastDoubleBackward_MatchesTheReferenceWithinFloat64Tolerance()
+    {
+        s_problems.Sample(AssertDoubleBackwardWithinTolerance, iter: 1000);
+    }
+
+    [Theory]
+    [InlineData(new[] { 300, 37 }, new[] { 1 })]
+    [InlineData(new[] { 2, 3, 2100 }, new[] { 2 })]
+    [InlineData(new[] { 6, 5, 1001 }, new[] { 1 })]
+    [InlineData(new[] { 8, 16, 7, 9 }, new[] { 1 })]
+    [InlineData(new[] { 4, 6, 5, 40 }, new[] { 1, 3 })] // kept axes not adjacent: rows of channels that differ from row to row
+    public void FastDoubleBackward_OnTheVectorKernels_MatchesTheReferenceWithinFloat64Tolerance(int[] shape, int[] kept)
+    {
+        foreach (int mode in new[] { 0, 1, 2 })
+        {
+            AssertDoubleBackwardWithinTolerance(Create(shape, kept.Sum(a => 1 << a), mode, flags: mode, epsilon: 1e-3, magnitude: 3, offset: 1000, seed: shape.Sum() + mode));
+        }
+    }
+
+    private static void AssertDoubleBackwardWithinTolerance(Problem p)
+    {
+        int channels = p.Layout.ChannelCount;
+        var reference = Backward<double>(ScalarBatchNorm.Instance, p);
+        var fast = Backward<double>(new FastBatchNorm(2), p);
+        var statistics = Forward<double>(ScalarBatchNorm.Instance, p);
+        ToleranceModel.BackwardBounds bounds = ToleranceModel.Backward(
+            new ToleranceModel.CallInputs(
+                p.Layout, p.Options, p.Training && p.Options.Trainable, Math.ScaleB(1.0, -53), p.X,
+                p.Options.Scale ? p.Gamma : Ones(channels), new double[channels], p.MovingMean, p.MovingVariance, statistics.Mean, statistics.Variance),
+            p.Dy,
+            reference.Dx);
+
+        AssertWithin(p, "dx", reference.Dx, fast.Dx, bounds.Dx, FixtureDType.Float64);
+        AssertWithin(p, "dgamma", reference.Dgamma, fast.Dgamma, bounds.Dgamma, FixtureDType.Float64);
+        AssertWithin(p, "dbeta", reference.Dbeta, fast.Dbeta, bounds.Dbeta, FixtureDType.Float64);
     }
 }

@@ -18,11 +18,10 @@ namespace BatchNormAxis;
 /// chunk of rows and merged in chunk order, so results are bit-identical for every thread count and every run.
 /// Inputs of fewer than about 64 K elements per chunk run on the calling thread.</para>
 /// <para>Vectors: the kernels use <see cref="Vector{T}"/>, as wide as the machine's vectors (256 bits with AVX2, 128
-/// bits with SSE or ARM64), so no machine with vector hardware runs the scalar loops. float32 is vectorized in
-/// every pass; float64 in its statistics and <c>y = x * scale + shift</c>, while its backward pass is plain loops on
-/// the calling thread. Sums along one channel's run add their vector lanes at the end, so channels-first results
-/// may differ in the last bits between machines of different vector widths, never between runs or thread counts
-/// on one machine.</para>
+/// bits with SSE or ARM64), so no machine with vector hardware runs the scalar loops. float32 and float64 are
+/// vectorized in every pass over the data; the per-channel fold is vectorized for float32. Sums along one channel's
+/// run add their vector lanes at the end, so channels-first results may differ in the last bits between machines of
+/// different vector widths, never between runs or thread counts on one machine.</para>
 /// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers; a Keras 3 mask takes
 /// the reference's path. Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls
 /// allocate nothing in steady state.</para>
@@ -148,16 +147,9 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
             return;
         }
 
-        if (typeof(T) == typeof(float))
+        if (IsComputeType<T>())
         {
-            BackwardFloat(
-                layout,
-                options,
-                training,
-                MemoryMarshal.Cast<T, float>(x),
-                MemoryMarshal.Cast<T, float>(dy),
-                Cast<T, float>(weights),
-                new BackwardDestinations<float>(MemoryMarshal.Cast<T, float>(destinations.Dx), MemoryMarshal.Cast<T, float>(destinations.Dgamma), MemoryMarshal.Cast<T, float>(destinations.Dbeta)));
+            BackwardInTwoPasses(layout, options, training, x, dy, weights, destinations);
         }
         else if (typeof(T) == typeof(Half))
         {
@@ -170,10 +162,6 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
                 MemoryMarshal.Cast<T, Half>(dy),
                 Cast<T, Half>(weights),
                 new BackwardDestinations<Half>(MemoryMarshal.Cast<T, Half>(destinations.Dx), MemoryMarshal.Cast<T, Half>(destinations.Dgamma), MemoryMarshal.Cast<T, Half>(destinations.Dbeta)));
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            BackwardInDouble(layout, options, training, x, dy, weights, destinations);
         }
         else
         {

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace BatchNormAxis;
 
 /// <summary>
@@ -50,18 +52,19 @@ internal readonly unsafe struct ChannelsLastGradientSumsJob : IPartialSumJob<Cha
     }
 }
 
-/// <summary>Backward pass 1 for any float32 layout, row by row, one chunk of rows per partial-sum slot.</summary>
-internal readonly unsafe struct RowGradientSumsJob : IPartialSumJob<RowGradientSumsJob>
+/// <summary>Backward pass 1 for any layout, row by row, one chunk of rows per partial-sum slot.</summary>
+internal readonly unsafe struct RowGradientSumsJob<T> : IPartialSumJob<RowGradientSumsJob<T>>
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly float* _x;
-    private readonly float* _dy;
-    private readonly float* _mean;
+    private readonly T* _x;
+    private readonly T* _dy;
+    private readonly T* _mean;
     private readonly double* _partials;
     private readonly int _channels;
     private readonly RowLayout _rows;
     private readonly Tiling _tiling;
 
-    public RowGradientSumsJob(float* x, float* dy, float* mean, double* partials, int channels, RowLayout rows, Tiling tiling)
+    public RowGradientSumsJob(T* x, T* dy, T* mean, double* partials, int channels, RowLayout rows, Tiling tiling)
     {
         _x = x;
         _dy = dy;
@@ -72,7 +75,7 @@ internal readonly unsafe struct RowGradientSumsJob : IPartialSumJob<RowGradientS
         _tiling = tiling;
     }
 
-    public RowGradientSumsJob WithPartials(double* partials) => new(_x, _dy, _mean, partials, _channels, _rows, _tiling);
+    public RowGradientSumsJob<T> WithPartials(double* partials) => new(_x, _dy, _mean, partials, _channels, _rows, _tiling);
 
     public void Run(int chunk)
     {
@@ -80,21 +83,17 @@ internal readonly unsafe struct RowGradientSumsJob : IPartialSumJob<RowGradientS
         double* sumDyCentred = sumDy + _channels;
         foreach (TileBlock row in new TileWalk(_tiling, _rows, chunk))
         {
-            long start = row.Start;
+            int n = row.Length;
             int c = row.Channel;
+            var x = new ReadOnlySpan<T>(_x + row.Start, n);
+            var dy = new ReadOnlySpan<T>(_dy + row.Start, n);
             if (_rows.InnermostKept)
             {
-                for (int i = 0; i < row.Length; i++)
-                {
-                    double g = _dy[start + i];
-                    sumDy[c + i] += g;
-                    sumDyCentred[c + i] += g * ((double)_x[start + i] - _mean[c + i]);
-                }
+                FastGradientKernels.AccumulateChannels(x, dy, new ReadOnlySpan<T>(_mean + c, n), new Span<double>(sumDy + c, n), new Span<double>(sumDyCentred + c, n));
             }
             else
             {
-                (double rowDy, double rowDyCentred) = FastGradientKernels.AccumulateOneChannel(
-                    new ReadOnlySpan<float>(_x + start, row.Length), new ReadOnlySpan<float>(_dy + start, row.Length), _mean[c]);
+                (double rowDy, double rowDyCentred) = FastGradientKernels.AccumulateOneChannel(x, dy, _mean[c]);
                 sumDy[c] += rowDy;
                 sumDyCentred[c] += rowDyCentred;
             }
@@ -102,20 +101,21 @@ internal readonly unsafe struct RowGradientSumsJob : IPartialSumJob<RowGradientS
     }
 }
 
-/// <summary>Backward pass 2 for float32: dx = a · dy + b · (x - mean) + c per channel over one tile per chunk.</summary>
-internal readonly unsafe struct GradientJob : IChunkJob
+/// <summary>Backward pass 2: dx = a · dy + b · (x - mean) + c per channel over one tile per chunk.</summary>
+internal readonly unsafe struct GradientJob<T> : IChunkJob
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly float* _x;
-    private readonly float* _dy;
-    private readonly float* _mean;
-    private readonly float* _a;
-    private readonly float* _b;
-    private readonly float* _c;
-    private readonly float* _dx;
+    private readonly T* _x;
+    private readonly T* _dy;
+    private readonly T* _mean;
+    private readonly T* _a;
+    private readonly T* _b;
+    private readonly T* _c;
+    private readonly T* _dx;
     private readonly RowLayout _rows;
     private readonly Tiling _tiling;
 
-    public GradientJob(float* x, float* dy, float* mean, float* a, float* b, float* c, float* dx, RowLayout rows, Tiling tiling)
+    public GradientJob(T* x, T* dy, T* mean, T* a, T* b, T* c, T* dx, RowLayout rows, Tiling tiling)
     {
         _x = x;
         _dy = dy;
@@ -134,13 +134,13 @@ internal readonly unsafe struct GradientJob : IChunkJob
         {
             int n = row.Length;
             int c = row.Channel;
-            var x = new ReadOnlySpan<float>(_x + row.Start, n);
-            var dy = new ReadOnlySpan<float>(_dy + row.Start, n);
-            var dx = new Span<float>(_dx + row.Start, n);
+            var x = new ReadOnlySpan<T>(_x + row.Start, n);
+            var dy = new ReadOnlySpan<T>(_dy + row.Start, n);
+            var dx = new Span<T>(_dx + row.Start, n);
             if (_rows.InnermostKept)
             {
                 FastGradientKernels.GradientRow(
-                    x, dy, new ReadOnlySpan<float>(_mean + c, n), new ReadOnlySpan<float>(_a + c, n), new ReadOnlySpan<float>(_b + c, n), new ReadOnlySpan<float>(_c + c, n), dx);
+                    x, dy, new ReadOnlySpan<T>(_mean + c, n), new ReadOnlySpan<T>(_a + c, n), new ReadOnlySpan<T>(_b + c, n), new ReadOnlySpan<T>(_c + c, n), dx);
             }
             else
             {

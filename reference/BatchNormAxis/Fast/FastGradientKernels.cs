@@ -4,10 +4,11 @@ using System.Runtime.InteropServices;
 namespace BatchNormAxis;
 
 /// <summary>
-/// The float32 inner loops of <see cref="FastBatchNorm"/>'s backward pass. Pass 1 sums, per channel, dy and
+/// The inner loops of <see cref="FastBatchNorm"/>'s backward pass (float32 and float64). Pass 1 sums, per channel, dy and
 /// dy · (x - mean), the second already centred so a large mean cannot cancel it; pass 2 writes
-/// dx = a · dy + b · (x - mean) + c with per-channel coefficients. Sums run in float32 lanes over short blocks and
-/// are added into double once per block, as in <see cref="FastKernels"/>; vectors and summation order as there.
+/// dx = a · dy + b · (x - mean) + c with per-channel coefficients. float32 channels-last sums run in float32 lanes
+/// over short blocks and are added into double once per block, as in <see cref="FastKernels"/>; every other sum is
+/// in double. Vectors and summation order as in <see cref="FastKernels"/>.
 /// </summary>
 internal static class FastGradientKernels
 {
@@ -52,26 +53,55 @@ internal static class FastGradientKernels
         FastKernels.AddWidened(blockDyCentred, sumDyCentred);
     }
 
+    /// <summary>A row of consecutive channels: sumDy[i] += dy[i], sumDyCentred[i] += dy[i] · (x[i] - mean[i]), in double.</summary>
+    public static void AccumulateChannels<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, Span<double> sumDy, Span<double> sumDyCentred)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        {
+            int half = Vector<double>.Count;
+            ref double sRef = ref MemoryMarshal.GetReference(sumDy);
+            ref double pRef = ref MemoryMarshal.GetReference(sumDyCentred);
+            for (; i <= x.Length - (2 * half); i += 2 * half)
+            {
+                (Vector<double> gLow, Vector<double> gHigh) = FastKernels.LoadWide(dy, i);
+                (Vector<double> xLow, Vector<double> xHigh) = FastKernels.LoadWide(x, i);
+                (Vector<double> mLow, Vector<double> mHigh) = FastKernels.LoadWide(mean, i);
+                AddGradient(gLow, xLow - mLow, ref sRef, ref pRef, (nuint)i);
+                AddGradient(gHigh, xHigh - mHigh, ref sRef, ref pRef, (nuint)(i + half));
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            double g = double.CreateTruncating(dy[i]);
+            sumDy[i] += g;
+            sumDyCentred[i] += g * (double.CreateTruncating(x[i]) - double.CreateTruncating(mean[i]));
+        }
+    }
+
     /// <summary>One channel's run: Σ dy and Σ dy · (x - mean), accumulated in double (lane order: see <see cref="FastKernels"/>).</summary>
-    public static (double SumDy, double SumDyCentred) AccumulateOneChannel(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean)
+    public static (double SumDy, double SumDyCentred) AccumulateOneChannel<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         double sumDy = 0;
         double sumDyCentred = 0;
+        double m = double.CreateTruncating(mean);
         int i = 0;
-        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        int step = 2 * Vector<double>.Count;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && x.Length >= step)
         {
-            ref float xRef = ref MemoryMarshal.GetReference(x);
-            ref float gRef = ref MemoryMarshal.GetReference(dy);
-            var m = new Vector<double>(mean);
+            var vm = new Vector<double>(m);
             Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero, p0 = Vector<double>.Zero, p1 = Vector<double>.Zero;
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            for (; i <= x.Length - step; i += step)
             {
-                Vector.Widen(Vector.LoadUnsafe(ref gRef, (nuint)i), out Vector<double> gLow, out Vector<double> gHigh);
-                Vector.Widen(Vector.LoadUnsafe(ref xRef, (nuint)i), out Vector<double> xLow, out Vector<double> xHigh);
+                (Vector<double> gLow, Vector<double> gHigh) = FastKernels.LoadWide(dy, i);
+                (Vector<double> xLow, Vector<double> xHigh) = FastKernels.LoadWide(x, i);
                 s0 += gLow;
                 s1 += gHigh;
-                p0 = Vector.FusedMultiplyAdd(gLow, xLow - m, p0);
-                p1 = Vector.FusedMultiplyAdd(gHigh, xHigh - m, p1);
+                p0 = Vector.FusedMultiplyAdd(gLow, xLow - vm, p0);
+                p1 = Vector.FusedMultiplyAdd(gHigh, xHigh - vm, p1);
             }
 
             sumDy = Vector.Sum(s0 + s1);
@@ -80,60 +110,70 @@ internal static class FastGradientKernels
 
         for (; i < x.Length; i++)
         {
-            sumDy += dy[i];
-            sumDyCentred += dy[i] * ((double)x[i] - mean);
+            double g = double.CreateTruncating(dy[i]);
+            sumDy += g;
+            sumDyCentred += g * (double.CreateTruncating(x[i]) - m);
         }
 
         return (sumDy, sumDyCentred);
     }
 
     /// <summary>Channels-last row: dx[i] = a[i] · dy[i] + b[i] · (x[i] - mean[i]) + c[i].</summary>
-    public static void GradientRow(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> dx)
+    public static void GradientRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
         {
-            ref float xRef = ref MemoryMarshal.GetReference(x);
-            ref float gRef = ref MemoryMarshal.GetReference(dy);
-            ref float mRef = ref MemoryMarshal.GetReference(mean);
-            ref float aRef = ref MemoryMarshal.GetReference(a);
-            ref float bRef = ref MemoryMarshal.GetReference(b);
-            ref float cRef = ref MemoryMarshal.GetReference(c);
-            ref float dRef = ref MemoryMarshal.GetReference(dx);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            ref T xRef = ref MemoryMarshal.GetReference(x);
+            ref T gRef = ref MemoryMarshal.GetReference(dy);
+            ref T mRef = ref MemoryMarshal.GetReference(mean);
+            ref T aRef = ref MemoryMarshal.GetReference(a);
+            ref T bRef = ref MemoryMarshal.GetReference(b);
+            ref T cRef = ref MemoryMarshal.GetReference(c);
+            ref T dRef = ref MemoryMarshal.GetReference(dx);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                Vector<float> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i);
-                Vector<float> partial = Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)i), centred, Vector.LoadUnsafe(ref cRef, (nuint)i));
-                Vector.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
+                Vector<T> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i);
+                Vector<T> partial = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)i), centred, Vector.LoadUnsafe(ref cRef, (nuint)i));
+                FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            dx[i] = MathF.FusedMultiplyAdd(a[i], dy[i], MathF.FusedMultiplyAdd(b[i], x[i] - mean[i], c[i]));
+            dx[i] = T.FusedMultiplyAdd(a[i], dy[i], T.FusedMultiplyAdd(b[i], x[i] - mean[i], c[i]));
         }
     }
 
     /// <summary>One channel's run: dx = a · dy + b · (x - mean) + c.</summary>
-    public static void GradientRow(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean, float a, float b, float c, Span<float> dx)
+    public static void GradientRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean, T a, T b, T c, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
         {
-            ref float xRef = ref MemoryMarshal.GetReference(x);
-            ref float gRef = ref MemoryMarshal.GetReference(dy);
-            ref float dRef = ref MemoryMarshal.GetReference(dx);
-            Vector<float> m = new(mean), va = new(a), vb = new(b), vc = new(c);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            ref T xRef = ref MemoryMarshal.GetReference(x);
+            ref T gRef = ref MemoryMarshal.GetReference(dy);
+            ref T dRef = ref MemoryMarshal.GetReference(dx);
+            Vector<T> m = new(mean), va = new(a), vb = new(b), vc = new(c);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                Vector<float> partial = Vector.FusedMultiplyAdd(vb, Vector.LoadUnsafe(ref xRef, (nuint)i) - m, vc);
-                Vector.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
+                Vector<T> partial = FastKernels.FusedMultiplyAdd(vb, Vector.LoadUnsafe(ref xRef, (nuint)i) - m, vc);
+                FastKernels.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
             }
         }
 
         for (; i < x.Length; i++)
         {
-            dx[i] = MathF.FusedMultiplyAdd(a, dy[i], MathF.FusedMultiplyAdd(b, x[i] - mean, c));
+            dx[i] = T.FusedMultiplyAdd(a, dy[i], T.FusedMultiplyAdd(b, x[i] - mean, c));
         }
+    }
+
+    /// <summary>sumDy[i] += g; sumDyCentred[i] += g · centred (not fused, as the scalar loop), for one double vector.</summary>
+    private static void AddGradient(Vector<double> g, Vector<double> centred, ref double sumDy, ref double sumDyCentred, nuint i)
+    {
+        (Vector.LoadUnsafe(ref sumDy, i) + g).StoreUnsafe(ref sumDy, i);
+        (Vector.LoadUnsafe(ref sumDyCentred, i) + (g * centred)).StoreUnsafe(ref sumDyCentred, i);
     }
 }

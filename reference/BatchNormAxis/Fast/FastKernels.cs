@@ -234,7 +234,7 @@ internal static class FastKernels
     }
 
     /// <summary>a · b + c rounded once, for the two vector element types (the JIT keeps only the taken branch).</summary>
-    private static Vector<T> FusedMultiplyAdd<T>(Vector<T> a, Vector<T> b, Vector<T> c)
+    public static Vector<T> FusedMultiplyAdd<T>(Vector<T> a, Vector<T> b, Vector<T> c)
         where T : unmanaged
     {
         if (typeof(T) == typeof(float))
@@ -246,7 +246,7 @@ internal static class FastKernels
     }
 
     /// <summary>Two double vectors from element <paramref name="i"/>: a float vector widened, or two double vectors.</summary>
-    private static (Vector<double> Low, Vector<double> High) LoadWide<T>(ReadOnlySpan<T> values, int i)
+    public static (Vector<double> Low, Vector<double> High) LoadWide<T>(ReadOnlySpan<T> values, int i)
         where T : unmanaged
     {
         if (typeof(T) == typeof(float))
