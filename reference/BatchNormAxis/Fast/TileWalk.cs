@@ -78,7 +78,8 @@ internal struct TileWalk
             return false;
         }
 
-        int channel = _rows.FirstChannelOf(_row) + (_rows.InnermostKept ? _column : 0);
+        // Rows that share their channels start at channel 0 (no division per row on the hot channels-last path).
+        int channel = _rows.RowsShareChannels ? _column : _rows.FirstChannelOf(_row) + (_rows.InnermostKept ? _column : 0);
         Current = new TileBlock(
             ((long)_row * _rows.RowLength) + _column, Math.Min(_rowsPerBlock, _rowEnd - _row), Math.Min(_columnsPerBlock, _columnEnd - _column), channel);
         return true;
