@@ -6,7 +6,7 @@ namespace BatchNormAxis.Conformance.Tests;
 /// The fast implementation equals the scalar reference within the tolerance model, on random shapes (rank 1 to 6),
 /// keep-sets, modes, hyperparameters, magnitudes and offsets: thousands of cases per run.
 /// </summary>
-public class FastPropertyTests
+public partial class FastPropertyTests
 {
     private static readonly double s_float32UnitRoundoff = Math.ScaleB(1.0, -24);
 

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
 
 namespace BatchNormAxis;
 
@@ -7,7 +6,8 @@ namespace BatchNormAxis;
 /// The per-channel step of a forward call: the call's statistics (from shifted sums, or the moving ones), folded
 /// with gamma and beta into one scale and offset per channel (<c>y = x * scale + offset</c>), the moving statistics
 /// after the call and the optional mean and variance outputs. Wide keep-sets (axis=[1, 2, 3]: 200704 channels) make
-/// this a division and a square root per channel, so float32 has a vector path; it performs the same double
+/// this a division and a square root per channel, so float32 has a vector path (<see cref="Vector{T}"/>, the
+/// machine's width); it performs the same double
 /// operations in the same order as the scalar path, so the two give the same bits.
 /// </summary>
 internal static class ChannelFold
@@ -75,36 +75,37 @@ internal static class ChannelFold
         }
     }
 
-    /// <summary>float32, eight channels at a time in two <see cref="Vector256{Double}"/>; returns how many it did.</summary>
+    /// <summary>float32, one float vector of channels at a time in two double vectors; returns how many it did.</summary>
     public static int Float(in Inputs<float> inputs, ForwardDestinations<float> destinations, Span<float> scale, Span<float> offset)
     {
-        if (!Vector256.IsHardwareAccelerated)
+        if (!Vector.IsHardwareAccelerated)
         {
             return 0;
         }
 
         BatchNormOptions options = inputs.Options;
         BatchNormWeights<float> weights = inputs.Weights;
-        Vector256<double> count = Vector256.Create(inputs.Count);
-        Vector256<double> epsilon = Vector256.Create(options.Epsilon);
-        Vector256<double> keep = Vector256.Create(options.Momentum);
-        Vector256<double> fresh = Vector256.Create(1 - options.Momentum);
+        var count = new Vector<double>(inputs.Count);
+        var epsilon = new Vector<double>(options.Epsilon);
+        var keep = new Vector<double>(options.Momentum);
+        var fresh = new Vector<double>(1 - options.Momentum);
+        int half = Vector<double>.Count;
         int c = 0;
-        for (; c <= scale.Length - 8; c += 8)
+        for (; c <= scale.Length - Vector<float>.Count; c += Vector<float>.Count)
         {
-            (Vector256<double> movingMean0, Vector256<double> movingMean1) = Widen(weights.MovingMean, c);
-            (Vector256<double> movingVariance0, Vector256<double> movingVariance1) = Widen(weights.MovingVariance, c);
-            Vector256<double> mean0 = movingMean0, mean1 = movingMean1, variance0 = movingVariance0, variance1 = movingVariance1;
+            (Vector<double> movingMean0, Vector<double> movingMean1) = Widen(weights.MovingMean, c);
+            (Vector<double> movingVariance0, Vector<double> movingVariance1) = Widen(weights.MovingVariance, c);
+            Vector<double> mean0 = movingMean0, mean1 = movingMean1, variance0 = movingVariance0, variance1 = movingVariance1;
             if (inputs.UseBatchStatistics)
             {
                 (mean0, variance0) = Statistics(inputs, c, count);
-                (mean1, variance1) = Statistics(inputs, c + 4, count);
+                (mean1, variance1) = Statistics(inputs, c + half, count);
             }
 
-            (Vector256<double> gamma0, Vector256<double> gamma1) = options.Scale ? Widen(weights.Gamma, c) : (Vector256<double>.One, Vector256<double>.One);
-            (Vector256<double> beta0, Vector256<double> beta1) = options.Center ? Widen(weights.Beta, c) : (Vector256<double>.Zero, Vector256<double>.Zero);
-            Vector256<double> scale0 = gamma0 / Vector256.Sqrt(variance0 + epsilon);
-            Vector256<double> scale1 = gamma1 / Vector256.Sqrt(variance1 + epsilon);
+            (Vector<double> gamma0, Vector<double> gamma1) = options.Scale ? Widen(weights.Gamma, c) : (Vector<double>.One, Vector<double>.One);
+            (Vector<double> beta0, Vector<double> beta1) = options.Center ? Widen(weights.Beta, c) : (Vector<double>.Zero, Vector<double>.Zero);
+            Vector<double> scale0 = gamma0 / Vector.SquareRoot(variance0 + epsilon);
+            Vector<double> scale1 = gamma1 / Vector.SquareRoot(variance1 + epsilon);
             Store(scale, c, scale0, scale1);
             Store(offset, c, beta0 - (mean0 * scale0), beta1 - (mean1 * scale1));
             if (inputs.UseBatchStatistics)
@@ -132,16 +133,19 @@ internal static class ChannelFold
         return c;
     }
 
-    private static (Vector256<double> Mean, Vector256<double> Variance) Statistics(in Inputs<float> inputs, int c, Vector256<double> count)
+    private static (Vector<double> Mean, Vector<double> Variance) Statistics(in Inputs<float> inputs, int c, Vector<double> count)
     {
-        Vector256<double> shiftedMean = Vector256.Create(inputs.Sums.Slice(c, 4)) / count;
-        Vector256<double> variance = Vector256.Max((Vector256.Create(inputs.Squares.Slice(c, 4)) / count) - (shiftedMean * shiftedMean), Vector256<double>.Zero);
-        return (Vector256.Create(inputs.Shifts.Slice(c, 4)) + shiftedMean, variance);
+        Vector<double> shiftedMean = new Vector<double>(inputs.Sums[c..]) / count;
+        Vector<double> variance = Vector.Max((new Vector<double>(inputs.Squares[c..]) / count) - (shiftedMean * shiftedMean), Vector<double>.Zero);
+        return (new Vector<double>(inputs.Shifts[c..]) + shiftedMean, variance);
     }
 
-    private static (Vector256<double> Low, Vector256<double> High) Widen(ReadOnlySpan<float> values, int c) =>
-        Vector256.Widen(Vector256.Create(values.Slice(c, 8)));
+    private static (Vector<double> Low, Vector<double> High) Widen(ReadOnlySpan<float> values, int c)
+    {
+        Vector.Widen(new Vector<float>(values[c..]), out Vector<double> low, out Vector<double> high);
+        return (low, high);
+    }
 
-    private static void Store(Span<float> destination, int c, Vector256<double> low, Vector256<double> high) =>
-        Vector256.Narrow(low, high).CopyTo(destination.Slice(c, 8));
+    private static void Store(Span<float> destination, int c, Vector<double> low, Vector<double> high) =>
+        Vector.Narrow(low, high).CopyTo(destination[c..]);
 }

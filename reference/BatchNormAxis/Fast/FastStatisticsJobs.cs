@@ -11,43 +11,39 @@ internal readonly unsafe struct ChannelsLastStatisticsJob : IPartialSumJob<Chann
     private readonly float* _x;
     private readonly float* _shift;
     private readonly double* _partials;
+    private readonly RowLayout _rows;
     private readonly Tiling _tiling;
 
-    public ChannelsLastStatisticsJob(float* x, float* shift, double* partials, Tiling tiling)
+    public ChannelsLastStatisticsJob(float* x, float* shift, double* partials, RowLayout rows, Tiling tiling)
     {
         _x = x;
         _shift = shift;
         _partials = partials;
+        _rows = rows;
         _tiling = tiling;
     }
 
-    public ChannelsLastStatisticsJob WithPartials(double* partials) => new(_x, _shift, partials, _tiling);
+    public ChannelsLastStatisticsJob WithPartials(double* partials) => new(_x, _shift, partials, _rows, _tiling);
 
     public void Run(int chunk)
     {
-        (int firstRow, int rows, int firstColumn, int columns) = _tiling[chunk];
         int width = _tiling.RowLength;
         double* sum = _partials + (2L * width * _tiling.RowChunkOf(chunk));
         double* squares = sum + width;
         // Constant-size scratch (2 KB each), whatever the shape.
-        Span<float> blockSum = stackalloc float[FastKernels.ChannelsPerBlock];
-        Span<float> blockSquares = stackalloc float[FastKernels.ChannelsPerBlock];
-        for (int row = firstRow; row < firstRow + rows; row += FastKernels.RowsPerBlock)
+        Span<float> blockSum = stackalloc float[FastTuning.ChannelsPerBlock];
+        Span<float> blockSquares = stackalloc float[FastTuning.ChannelsPerBlock];
+        foreach (TileBlock block in new TileWalk(_tiling, _rows, chunk, FastTuning.RowsPerBlock, FastTuning.ChannelsPerBlock))
         {
-            int blockRows = Math.Min(FastKernels.RowsPerBlock, firstRow + rows - row);
-            for (int column = firstColumn; column < firstColumn + columns; column += FastKernels.ChannelsPerBlock)
-            {
-                int blockWidth = Math.Min(FastKernels.ChannelsPerBlock, firstColumn + columns - column);
-                FastKernels.AccumulateChannelBlock(
-                    new ReadOnlySpan<float>(_x + ((long)row * width) + column, ((blockRows - 1) * width) + blockWidth),
-                    width,
-                    blockRows,
-                    new ReadOnlySpan<float>(_shift + column, blockWidth),
-                    blockSum,
-                    blockSquares,
-                    new Span<double>(sum + column, blockWidth),
-                    new Span<double>(squares + column, blockWidth));
-            }
+            FastKernels.AccumulateChannelBlock(
+                new ReadOnlySpan<float>(_x + block.Start, block.Extent(width)),
+                width,
+                block.Rows,
+                new ReadOnlySpan<float>(_shift + block.Channel, block.Length),
+                blockSum,
+                blockSquares,
+                new Span<double>(sum + block.Channel, block.Length),
+                new Span<double>(squares + block.Channel, block.Length));
         }
     }
 }
@@ -80,23 +76,21 @@ internal readonly unsafe struct RowStatisticsJob<T> : IPartialSumJob<RowStatisti
 
     public void Run(int chunk)
     {
-        (int firstRow, int rowCount, _, _) = _tiling[chunk];
-        int length = _rows.RowLength;
-        double* sum = _partials + (2L * _channels * chunk);
+        double* sum = _partials + (2L * _channels * _tiling.RowChunkOf(chunk));
         double* squares = sum + _channels;
-        for (int row = firstRow; row < firstRow + rowCount; row++)
+        foreach (TileBlock row in new TileWalk(_tiling, _rows, chunk))
         {
-            var values = new ReadOnlySpan<T>(_x + ((long)row * length), length);
-            int first = _rows.FirstChannelOf(row);
+            var values = new ReadOnlySpan<T>(_x + row.Start, row.Length);
+            int c = row.Channel;
             if (_rows.InnermostKept)
             {
-                FastKernels.AccumulateChannels(values, new ReadOnlySpan<double>(_shift + first, length), new Span<double>(sum + first, length), new Span<double>(squares + first, length));
+                FastKernels.AccumulateChannels(values, new ReadOnlySpan<double>(_shift + c, row.Length), new Span<double>(sum + c, row.Length), new Span<double>(squares + c, row.Length));
             }
             else
             {
-                (double rowSum, double rowSquares) = FastKernels.AccumulateOneChannel(values, _shift[first]);
-                sum[first] += rowSum;
-                squares[first] += rowSquares;
+                (double rowSum, double rowSquares) = FastKernels.AccumulateOneChannel(values, _shift[c]);
+                sum[c] += rowSum;
+                squares[c] += rowSquares;
             }
         }
     }

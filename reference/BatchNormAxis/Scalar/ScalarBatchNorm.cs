@@ -171,40 +171,17 @@ public sealed partial class ScalarBatchNorm : IBatchNormalization
     /// <summary>gamma as given, or all ones when the layer has no scale.</summary>
     private static double[] GammaOrOnes<T>(BatchNormOptions options, ReadOnlySpan<T> gamma, int channels)
         where T : IFloatingPointIeee754<T> =>
-        options.Scale ? Widen(gamma) : Filled(channels, 1.0);
+        options.Scale ? Conversions.Widen(gamma) : Filled(channels, 1.0);
 
     /// <summary>beta as given, or all zeros when the layer has no offset.</summary>
     private static double[] BetaOrZeros<T>(BatchNormOptions options, ReadOnlySpan<T> beta, int channels)
         where T : IFloatingPointIeee754<T> =>
-        options.Center ? Widen(beta) : Filled(channels, 0.0);
+        options.Center ? Conversions.Widen(beta) : Filled(channels, 0.0);
 
     private static double[] Filled(int length, double value)
     {
         double[] values = new double[length];
         Array.Fill(values, value);
         return values;
-    }
-
-    /// <summary>Converts to double, exactly: every float, Half and double value is a double.</summary>
-    private static double[] Widen<T>(ReadOnlySpan<T> values)
-        where T : IFloatingPointIeee754<T>
-    {
-        double[] wide = new double[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            wide[i] = double.CreateTruncating(values[i]);
-        }
-
-        return wide;
-    }
-
-    /// <summary>Rounds each double to the nearest <typeparamref name="T"/> (ties to even), the one rounding of the result.</summary>
-    private static void Narrow<T>(double[] values, Span<T> destination)
-        where T : IFloatingPointIeee754<T>
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            destination[i] = T.CreateTruncating(values[i]);
-        }
     }
 }

@@ -18,8 +18,8 @@ public sealed partial class ScalarBatchNorm
         BatchNormArguments.ValidateBackward(layout, options, x, dy, weights, destinations);
 
         int channels = layout.ChannelCount;
-        double[] input = Widen(x);
-        double[] outputGradient = Widen(dy);
+        double[] input = Conversions.Widen(x);
+        double[] outputGradient = Conversions.Widen(dy);
         double[] gamma = GammaOrOnes(options, weights.Gamma, channels);
         int[] channelOf = ChannelOfEachElement(layout);
         bool useBatchStatistics = training && options.Trainable;
@@ -33,8 +33,8 @@ public sealed partial class ScalarBatchNorm
         }
         else
         {
-            mean = Widen(weights.MovingMean);
-            variance = Widen(weights.MovingVariance);
+            mean = Conversions.Widen(weights.MovingMean);
+            variance = Conversions.Widen(weights.MovingVariance);
         }
 
         double[] standardDeviation = ComputeStandardDeviation(variance, options.Epsilon);
@@ -49,7 +49,7 @@ public sealed partial class ScalarBatchNorm
         if (renormalized)
         {
             (r, d) = ComputeRenormCorrections(
-                options.Renorm!, options.Epsilon, mean, standardDeviation, Widen(weights.RenormMean), Widen(weights.RenormStddev));
+                options.Renorm!, options.Epsilon, mean, standardDeviation, Conversions.Widen(weights.RenormMean), Conversions.Widen(weights.RenormStddev));
         }
 
         // Step 2: per channel, the sum of dy (which is dbeta) and the sum of dy * xhat (dgamma without renorm),
@@ -100,15 +100,15 @@ public sealed partial class ScalarBatchNorm
         }
 
         // Step 5: round each result once to T. The layer has a gamma (beta) gradient only if it has a gamma (beta).
-        Narrow(inputGradient, destinations.Dx);
+        Conversions.Narrow(inputGradient, destinations.Dx);
         if (options.Scale)
         {
-            Narrow(gammaGradient, destinations.Dgamma);
+            Conversions.Narrow(gammaGradient, destinations.Dgamma);
         }
 
         if (options.Center)
         {
-            Narrow(sumOfOutputGradient, destinations.Dbeta);
+            Conversions.Narrow(sumOfOutputGradient, destinations.Dbeta);
         }
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics.Tensors;
 
 namespace BatchNormAxis;
 
@@ -30,15 +29,15 @@ internal static class HalfInFloat32
                 layout,
                 options,
                 training,
-                Widen(x, tensorSlices.Next(elements)),
+                Conversions.Widen(x, tensorSlices.Next(elements)),
                 Widen(weights, ref vectorSlices),
                 floatDestinations);
 
-            TensorPrimitives.ConvertToHalf(floatDestinations.Y, destinations.Y);
-            TensorPrimitives.ConvertToHalf(floatDestinations.MovingMean, destinations.MovingMean);
-            TensorPrimitives.ConvertToHalf(floatDestinations.MovingVariance, destinations.MovingVariance);
-            TensorPrimitives.ConvertToHalf(floatDestinations.Mean, destinations.Mean);
-            TensorPrimitives.ConvertToHalf(floatDestinations.Variance, destinations.Variance);
+            Conversions.Narrow(floatDestinations.Y, destinations.Y);
+            Conversions.Narrow(floatDestinations.MovingMean, destinations.MovingMean);
+            Conversions.Narrow(floatDestinations.MovingVariance, destinations.MovingVariance);
+            Conversions.Narrow(floatDestinations.Mean, destinations.Mean);
+            Conversions.Narrow(floatDestinations.Variance, destinations.Variance);
         }
         finally
         {
@@ -63,14 +62,14 @@ internal static class HalfInFloat32
                 layout,
                 options,
                 training,
-                Widen(x, tensorSlices.Next(elements)),
-                Widen(dy, tensorSlices.Next(elements)),
+                Conversions.Widen(x, tensorSlices.Next(elements)),
+                Conversions.Widen(dy, tensorSlices.Next(elements)),
                 Widen(weights, ref vectorSlices),
                 floatDestinations);
 
-            TensorPrimitives.ConvertToHalf(floatDestinations.Dx, destinations.Dx);
-            TensorPrimitives.ConvertToHalf(floatDestinations.Dgamma, destinations.Dgamma);
-            TensorPrimitives.ConvertToHalf(floatDestinations.Dbeta, destinations.Dbeta);
+            Conversions.Narrow(floatDestinations.Dx, destinations.Dx);
+            Conversions.Narrow(floatDestinations.Dgamma, destinations.Dgamma);
+            Conversions.Narrow(floatDestinations.Dbeta, destinations.Dbeta);
         }
         finally
         {
@@ -83,16 +82,10 @@ internal static class HalfInFloat32
         weights.Gamma.Length + weights.Beta.Length + weights.MovingMean.Length + weights.MovingVariance.Length;
 
     private static BatchNormWeights<float> Widen(BatchNormWeights<Half> weights, ref Slices slices) => new(
-        Widen(weights.Gamma, slices.Next(weights.Gamma.Length)),
-        Widen(weights.Beta, slices.Next(weights.Beta.Length)),
-        Widen(weights.MovingMean, slices.Next(weights.MovingMean.Length)),
-        Widen(weights.MovingVariance, slices.Next(weights.MovingVariance.Length)));
-
-    private static ReadOnlySpan<float> Widen(ReadOnlySpan<Half> values, Span<float> destination)
-    {
-        TensorPrimitives.ConvertToSingle(values, destination);
-        return destination;
-    }
+        Conversions.Widen(weights.Gamma, slices.Next(weights.Gamma.Length)),
+        Conversions.Widen(weights.Beta, slices.Next(weights.Beta.Length)),
+        Conversions.Widen(weights.MovingMean, slices.Next(weights.MovingMean.Length)),
+        Conversions.Widen(weights.MovingVariance, slices.Next(weights.MovingVariance.Length)));
 
     /// <summary>Consecutive slices of one pooled array.</summary>
     private ref struct Slices(float[] buffer)

@@ -20,14 +20,14 @@ public sealed partial class ScalarBatchNorm
         // Read every input into double first. Nothing is written until the end, so y may be x itself and the
         // new moving statistics may overwrite the old ones.
         int channels = layout.ChannelCount;
-        double[] input = Widen(x);
+        double[] input = Conversions.Widen(x);
         double[] gamma = GammaOrOnes(options, weights.Gamma, channels);
         double[] beta = BetaOrZeros(options, weights.Beta, channels);
-        double[] movingMean = Widen(weights.MovingMean);
-        double[] movingVariance = Widen(weights.MovingVariance);
-        double[] movingStddev = Widen(weights.MovingStddev); // the three renorm statistics: empty without renorm
-        double[] renormMean = Widen(weights.RenormMean);
-        double[] renormStddev = Widen(weights.RenormStddev);
+        double[] movingMean = Conversions.Widen(weights.MovingMean);
+        double[] movingVariance = Conversions.Widen(weights.MovingVariance);
+        double[] movingStddev = Conversions.Widen(weights.MovingStddev); // the three renorm statistics: empty without renorm
+        double[] renormMean = Conversions.Widen(weights.RenormMean);
+        double[] renormStddev = Conversions.Widen(weights.RenormStddev);
         int[] channelOf = ChannelOfEachElement(layout);
 
         // Keras: `if training and self.trainable`. A frozen layer uses its moving statistics even when
@@ -106,20 +106,20 @@ public sealed partial class ScalarBatchNorm
         }
 
         // Step 5: round each result once to T.
-        Narrow(y, destinations.Y);
-        Narrow(newMovingMean, destinations.MovingMean);
-        Narrow(newMovingVariance, destinations.MovingVariance);
-        Narrow(newMovingStddev, destinations.MovingStddev); // empty without renorm: writes nothing
-        Narrow(newRenormMean, destinations.RenormMean);
-        Narrow(newRenormStddev, destinations.RenormStddev);
+        Conversions.Narrow(y, destinations.Y);
+        Conversions.Narrow(newMovingMean, destinations.MovingMean);
+        Conversions.Narrow(newMovingVariance, destinations.MovingVariance);
+        Conversions.Narrow(newMovingStddev, destinations.MovingStddev); // empty without renorm: writes nothing
+        Conversions.Narrow(newRenormMean, destinations.RenormMean);
+        Conversions.Narrow(newRenormStddev, destinations.RenormStddev);
         if (!destinations.Mean.IsEmpty)
         {
-            Narrow(mean, destinations.Mean);
+            Conversions.Narrow(mean, destinations.Mean);
         }
 
         if (!destinations.Variance.IsEmpty)
         {
-            Narrow(variance, destinations.Variance);
+            Conversions.Narrow(variance, destinations.Variance);
         }
     }
 }

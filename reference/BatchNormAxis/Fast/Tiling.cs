@@ -7,9 +7,6 @@ namespace BatchNormAxis;
 /// </summary>
 internal readonly struct Tiling
 {
-    /// <summary>Elements below which a chunk costs more to hand to another thread than to do.</summary>
-    public const int MinimumChunkElements = 1 << 16;
-
     /// <param name="rowCount">Rows of the input.</param>
     /// <param name="rowLength">Elements per row.</param>
     /// <param name="rowGranularity">Chunks start at multiples of this many rows (a kernel's block of rows).</param>
@@ -22,7 +19,7 @@ internal readonly struct Tiling
         ColumnsPerChunk = columnsPerChunk <= 0 || columnsPerChunk >= rowLength ? rowLength : columnsPerChunk;
         ColumnChunks = (rowLength + ColumnsPerChunk - 1) / ColumnsPerChunk;
 
-        long minimumRows = (MinimumChunkElements + (long)rowLength - 1) / rowLength;
+        long minimumRows = (FastTuning.MinimumChunkElements + (long)rowLength - 1) / rowLength;
         long rows = Math.Max(minimumRows, ((long)rowCount + maximumRowChunks - 1) / Math.Max(1, maximumRowChunks));
         rows = (rows + rowGranularity - 1) / rowGranularity * rowGranularity;
         RowsPerChunk = (int)Math.Clamp(rows, 1, Math.Max(1, rowCount));

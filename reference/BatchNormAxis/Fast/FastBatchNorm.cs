@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace BatchNormAxis;
+
+/// <summary>
+/// The fast implementation, behind the same contract as <see cref="ScalarBatchNorm"/>. Any keep-set is read as
+/// rows of contiguous memory (<see cref="RowLayout"/>): rows of consecutive channels (channels-last) or rows of one
+/// channel (channels-first), so two kernels cover every axis pattern. Training reads x twice and writes y once:
+/// one pass of shifted sums for the statistics, one fused <c>y = x * scale + shift</c>.
+/// </summary>
+/// <remarks>
+/// <para>Statistics: each channel's values minus one of its own values (the shift) are summed with their squares
+/// in double, so a large mean does not cancel the variance and any summation order gives the same float32 result
+/// to within rounding.</para>
+/// <para>Threads: every pass is cut into chunks fixed by the shape alone (<see cref="Tiling"/>); sums are made per
+/// chunk of rows and merged in chunk order, so results are bit-identical for every thread count and every run.
+/// Inputs of fewer than about 64 K elements per chunk run on the calling thread.</para>
+/// <para>Vectors: the kernels use <see cref="Vector{T}"/>, as wide as the machine's vectors (256 bits with AVX2, 128
+/// bits with SSE or ARM64), so no machine with vector hardware runs the scalar loops. float32 and float64 are
+/// vectorized in every pass over the data; the per-channel fold is vectorized for float32. Sums along one channel's
+/// run add their vector lanes at the end, so channels-first results may differ in the last bits between machines of
+/// different vector widths, never between runs or thread counts on one machine.</para>
+/// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers; a Keras 3 mask takes
+/// the reference's path. Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls
+/// allocate nothing in steady state.</para>
+/// <para>Batch renormalization: a renormalizing training call, forward or backward, is routed to
+/// <see cref="ScalarBatchNorm"/> (renorm is rare; correctness first), so it gives the reference's results bit for bit.
+/// Inference and frozen calls of a renormalizing layer are calls without renorm and run on the fast kernels.</para>
+/// </remarks>
+public sealed unsafe partial class FastBatchNorm : IBatchNormalization
+{
+    /// <summary>Uses every processor of the machine.</summary>
+    public FastBatchNorm()
+        : this(Environment.ProcessorCount)
+    {
+    }
+
+    /// <summary>Uses at most <paramref name="threads"/> threads, the calling thread included.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is less than 1.</exception>
+    public FastBatchNorm(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Threads = threads;
+    }
+
+    /// <summary>The shared instance, on every processor; the class holds no state but its thread count.</summary>
+    public static FastBatchNorm Instance { get; } = new();
+
+    /// <summary>The most threads a call uses, the calling thread included.</summary>
+    public int Threads { get; }
+
+    /// <inheritdoc/>
+    public string Name => "fast";
+
+    /// <inheritdoc/>
+    public void Forward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        bool training,
+        ReadOnlySpan<T> x,
+        BatchNormWeights<T> weights,
+        ForwardDestinations<T> destinations,
+        ReadOnlySpan<bool> mask = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormArguments.ValidateForward(layout, options, x, weights, destinations, mask);
+        if (options.Renorm is not null)
+        {
+            ForwardWithRenorm(layout, options, training, x, weights, destinations, mask);
+            return;
+        }
+
+        if (!mask.IsEmpty || !(IsComputeType<T>() || typeof(T) == typeof(Half)))
+        {
+            ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
+            return;
+        }
+
+        if (typeof(T) == typeof(Half))
+        {
+            HalfInFloat32.Forward(this, layout, options, training, MemoryMarshal.Cast<T, Half>(x), Cast<T, Half>(weights), Cast<T, Half>(destinations));
+            return;
+        }
+
+        int channels = layout.ChannelCount;
+        Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
+        var rows = new RowLayout(layout, layoutScratch);
+        bool useBatchStatistics = training && options.Trainable;
+        double[] sums = ArrayPool<double>.Shared.Rent(useBatchStatistics ? 3 * channels : 0);
+        T[] parameters = ArrayPool<T>.Shared.Rent(2 * channels);
+        try
+        {
+            Span<double> shifts = sums.AsSpan(0, useBatchStatistics ? channels : 0);
+            Span<double> shiftedSums = sums.AsSpan(shifts.Length, 2 * shifts.Length);
+            if (useBatchStatistics)
+            {
+                SumShifted(layout, rows, x, shifts, shiftedSums);
+            }
+
+            // One pass over the channels: statistics, fold, moving update and optional outputs (ChannelFold).
+            Span<T> scale = parameters.AsSpan(0, channels);
+            Span<T> offset = parameters.AsSpan(channels, channels);
+            var fold = new ChannelFold.Inputs<T>(
+                useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums[shifts.Length..], layout.ReductionCount, options, weights);
+            int folded = typeof(T) == typeof(float)
+                ? ChannelFold.Float(
+                    new ChannelFold.Inputs<float>(useBatchStatistics, shifts, fold.Sums, fold.Squares, fold.Count, options, Cast<T, float>(weights)),
+                    Cast<T, float>(destinations),
+                    MemoryMarshal.Cast<T, float>(scale),
+                    MemoryMarshal.Cast<T, float>(offset))
+                : 0;
+            ChannelFold.Scalar(folded, fold, destinations, scale, offset);
+
+            var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, rows.RowsShareChannels ? FastTuning.ColumnsPerChunk : 0, FastTuning.MaximumElementwiseRowChunks);
+            fixed (T* pX = x)
+            fixed (T* pScale = scale)
+            fixed (T* pOffset = offset)
+            fixed (T* pY = destinations.Y)
+            {
+                ChunkScheduler.Run(new FastNormalizeJob<T>(pX, pScale, pOffset, pY, rows, tiling), tiling.Count, Threads);
+            }
+        }
+        finally
+        {
+            ArrayPool<T>.Shared.Return(parameters);
+            ArrayPool<double>.Shared.Return(sums);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Backward<T>(
+        AxisResolution layout,
+        BatchNormOptions options,
+        bool training,
+        ReadOnlySpan<T> x,
+        ReadOnlySpan<T> dy,
+        BatchNormWeights<T> weights,
+        BackwardDestinations<T> destinations)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormArguments.ValidateBackward(layout, options, x, dy, weights, destinations);
+        if (options.Renorm is not null)
+        {
+            BackwardWithRenorm(layout, options, training, x, dy, weights, destinations);
+            return;
+        }
+
+        if (IsComputeType<T>())
+        {
+            BackwardInTwoPasses(layout, options, training, x, dy, weights, destinations);
+        }
+        else if (typeof(T) == typeof(Half))
+        {
+            HalfInFloat32.Backward(
+                this,
+                layout,
+                options,
+                training,
+                MemoryMarshal.Cast<T, Half>(x),
+                MemoryMarshal.Cast<T, Half>(dy),
+                Cast<T, Half>(weights),
+                new BackwardDestinations<Half>(MemoryMarshal.Cast<T, Half>(destinations.Dx), MemoryMarshal.Cast<T, Half>(destinations.Dgamma), MemoryMarshal.Cast<T, Half>(destinations.Dbeta)));
+        }
+        else
+        {
+            ScalarBatchNorm.Instance.Backward(layout, options, training, x, dy, weights, destinations);
+        }
+    }
+
+    /// <summary>float and double have kernels; Half is computed through float (<see cref="HalfInFloat32"/>).</summary>
+    private static bool IsComputeType<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
+
+    private static BatchNormWeights<TTo> Cast<TFrom, TTo>(BatchNormWeights<TFrom> weights)
+        where TFrom : struct
+        where TTo : struct =>
+        new(MemoryMarshal.Cast<TFrom, TTo>(weights.Gamma), MemoryMarshal.Cast<TFrom, TTo>(weights.Beta), MemoryMarshal.Cast<TFrom, TTo>(weights.MovingMean), MemoryMarshal.Cast<TFrom, TTo>(weights.MovingVariance));
+
+    private static ForwardDestinations<TTo> Cast<TFrom, TTo>(ForwardDestinations<TFrom> destinations)
+        where TFrom : struct
+        where TTo : struct =>
+        new(MemoryMarshal.Cast<TFrom, TTo>(destinations.Y), MemoryMarshal.Cast<TFrom, TTo>(destinations.MovingMean), MemoryMarshal.Cast<TFrom, TTo>(destinations.MovingVariance), MemoryMarshal.Cast<TFrom, TTo>(destinations.Mean), MemoryMarshal.Cast<TFrom, TTo>(destinations.Variance));
+}

@@ -1,0 +1,269 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace BatchNormAxis;
+
+/// <summary>
+/// The inner loops of <see cref="FastBatchNorm"/>. Statistics are shifted sums accumulated in double: each channel's
+/// values minus a shift (one of its own values) are summed with their squares in one pass; the shift removes any
+/// large offset, so the variance S2/N - (S1/N)² does not cancel, and double accumulation makes the order of summation
+/// irrelevant at float32 precision.
+/// </summary>
+/// <remarks>
+/// <para>Vectors are <see cref="Vector{T}"/>, whose width is the machine's: 256 bits with AVX2, 128 bits with SSE
+/// or ARM64 AdvSimd (<see cref="VectorBits"/>). Every remainder, and every loop on hardware without vectors, takes the
+/// scalar loop.</para>
+/// <para>Summation order: sums across rows (every channels-last kernel) add each channel's values in row order in
+/// one lane, so they give the same bits at any vector width and in the scalar loop. Sums along one channel's run
+/// (<see cref="AccumulateOneChannel{T}"/>, channels-first) keep one partial sum per lane and add the lanes at the
+/// end, so their order depends on the vector width: always the same on one machine (so results stay bit-identical
+/// for every thread count), possibly different in the last bits between machines of different widths.</para>
+/// </remarks>
+internal static class FastKernels
+{
+    /// <summary>The width of the vectors the kernels use, in bits; 0 when the hardware has none and every loop is scalar.</summary>
+    public static int VectorBits => Vector.IsHardwareAccelerated ? Vector<byte>.Count * 8 : 0;
+
+    /// <summary>A row of consecutive channels: sum[i] += x[i] - shift[i], squares[i] += (x[i] - shift[i])².</summary>
+    public static void AccumulateChannels<T>(ReadOnlySpan<T> row, ReadOnlySpan<double> shift, Span<double> sum, Span<double> squares)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        ref double kRef = ref MemoryMarshal.GetReference(shift);
+        ref double sRef = ref MemoryMarshal.GetReference(sum);
+        ref double qRef = ref MemoryMarshal.GetReference(squares);
+        if (Vector.IsHardwareAccelerated && typeof(T) == typeof(float))
+        {
+            ref float xRef = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(row));
+            for (; i <= row.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                // The low and high halves of the float vector become two double vectors, each with its channels' shifts.
+                Vector.Widen(Vector.LoadUnsafe(ref xRef, (nuint)i), out Vector<double> low, out Vector<double> high);
+                AddShifted(low, ref kRef, ref sRef, ref qRef, (nuint)i);
+                AddShifted(high, ref kRef, ref sRef, ref qRef, (nuint)(i + Vector<double>.Count));
+            }
+        }
+        else if (Vector.IsHardwareAccelerated && typeof(T) == typeof(double))
+        {
+            ref double xRef = ref Unsafe.As<T, double>(ref MemoryMarshal.GetReference(row));
+            for (; i <= row.Length - Vector<double>.Count; i += Vector<double>.Count)
+            {
+                AddShifted(Vector.LoadUnsafe(ref xRef, (nuint)i), ref kRef, ref sRef, ref qRef, (nuint)i);
+            }
+        }
+
+        for (; i < row.Length; i++)
+        {
+            double d = double.CreateTruncating(row[i]) - shift[i];
+            sum[i] += d;
+            squares[i] += d * d;
+        }
+    }
+
+    /// <summary>
+    /// Several float32 rows of the same consecutive channels, at <paramref name="rowStride"/> floats apart:
+    /// sum[c] += Σ (x - shift[c]), squares[c] += Σ (x - shift[c])². The rows are accumulated in float32 lanes
+    /// (at most <see cref="FastTuning.RowsPerBlock"/> values per lane, of values already shifted near zero), then
+    /// added once into the double sums.
+    /// </summary>
+    public static void AccumulateChannelBlock(ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares)
+    {
+        int width = shift.Length;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // Two vectors of channels at a time, all rows of the block, accumulators in registers: per row two loads,
+            // two subtractions, two additions and two fused multiply-adds, and no load or store of accumulators. The
+            // block's rows stay in L1, so the next channels read them from cache.
+            int n = Vector<float>.Count;
+            ref float xRef = ref MemoryMarshal.GetReference(x);
+            ref float kRef = ref MemoryMarshal.GetReference(shift);
+            for (; i <= width - (2 * n); i += 2 * n)
+            {
+                Vector<float> k0 = Vector.LoadUnsafe(ref kRef, (nuint)i);
+                Vector<float> k1 = Vector.LoadUnsafe(ref kRef, (nuint)(i + n));
+                Vector<float> s0 = Vector<float>.Zero, s1 = Vector<float>.Zero;
+                Vector<float> q0 = Vector<float>.Zero, q1 = Vector<float>.Zero;
+                nuint offset = (nuint)i;
+                for (int r = 0; r < rows; r++, offset += (nuint)rowStride)
+                {
+                    Vector<float> d0 = Vector.LoadUnsafe(ref xRef, offset) - k0;
+                    Vector<float> d1 = Vector.LoadUnsafe(ref xRef, offset + (nuint)n) - k1;
+                    s0 += d0;
+                    s1 += d1;
+                    q0 = Vector.FusedMultiplyAdd(d0, d0, q0);
+                    q1 = Vector.FusedMultiplyAdd(d1, d1, q1);
+                }
+
+                s0.StoreUnsafe(ref MemoryMarshal.GetReference(sumScratch), (nuint)i);
+                s1.StoreUnsafe(ref MemoryMarshal.GetReference(sumScratch), (nuint)(i + n));
+                q0.StoreUnsafe(ref MemoryMarshal.GetReference(squaresScratch), (nuint)i);
+                q1.StoreUnsafe(ref MemoryMarshal.GetReference(squaresScratch), (nuint)(i + n));
+            }
+        }
+
+        // The remaining channels (all of them without vector hardware): one channel at a time over the rows.
+        for (; i < width; i++)
+        {
+            float blockSum = 0;
+            float blockSquares = 0;
+            for (int r = 0; r < rows; r++)
+            {
+                float d = x[(r * rowStride) + i] - shift[i];
+                blockSum += d;
+                blockSquares = MathF.FusedMultiplyAdd(d, d, blockSquares);
+            }
+
+            sumScratch[i] = blockSum;
+            squaresScratch[i] = blockSquares;
+        }
+
+        AddWidened(sumScratch[..width], sum);
+        AddWidened(squaresScratch[..width], squares);
+    }
+
+    /// <summary>destination[i] += values[i] in double (exact widening, so the same bits as the scalar loop).</summary>
+    public static void AddWidened(ReadOnlySpan<float> values, Span<double> destination)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref float vRef = ref MemoryMarshal.GetReference(values);
+            ref double dRef = ref MemoryMarshal.GetReference(destination);
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector.Widen(Vector.LoadUnsafe(ref vRef, (nuint)i), out Vector<double> low, out Vector<double> high);
+                (Vector.LoadUnsafe(ref dRef, (nuint)i) + low).StoreUnsafe(ref dRef, (nuint)i);
+                (Vector.LoadUnsafe(ref dRef, (nuint)(i + Vector<double>.Count)) + high).StoreUnsafe(ref dRef, (nuint)(i + Vector<double>.Count));
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            destination[i] += values[i];
+        }
+    }
+
+    /// <summary>A run of one channel's elements: returns the sum of x - shift and of its squares.</summary>
+    public static (double Sum, double Squares) AccumulateOneChannel<T>(ReadOnlySpan<T> row, double shift)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double sum = 0;
+        double squares = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && row.Length >= 2 * Vector<double>.Count)
+        {
+            // Two double vectors per step: a float vector's two halves, or two double vectors.
+            int step = 2 * Vector<double>.Count;
+            var k = new Vector<double>(shift);
+            Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero;
+            Vector<double> squares0 = Vector<double>.Zero, squares1 = Vector<double>.Zero;
+            for (; i <= row.Length - step; i += step)
+            {
+                (Vector<double> low, Vector<double> high) = LoadWide(row, i);
+                Vector<double> d0 = low - k;
+                Vector<double> d1 = high - k;
+                sum0 += d0;
+                sum1 += d1;
+                squares0 += d0 * d0;
+                squares1 += d1 * d1;
+            }
+
+            sum = Vector.Sum(sum0 + sum1);
+            squares = Vector.Sum(squares0 + squares1);
+        }
+
+        for (; i < row.Length; i++)
+        {
+            double d = double.CreateTruncating(row[i]) - shift;
+            sum += d;
+            squares += d * d;
+        }
+
+        return (sum, squares);
+    }
+
+    /// <summary>y = x * scale + shift, fused, element by element (a row of consecutive channels).</summary>
+    public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        {
+            // Inlined rather than TensorPrimitives.FusedMultiplyAdd: channels-last rows are short (C = 64 is 8
+            // vectors), and a call per row would cost as much as the row.
+            ref T xRef = ref MemoryMarshal.GetReference(x);
+            ref T sRef = ref MemoryMarshal.GetReference(scale);
+            ref T bRef = ref MemoryMarshal.GetReference(shift);
+            ref T yRef = ref MemoryMarshal.GetReference(y);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)i), Vector.LoadUnsafe(ref bRef, (nuint)i))
+                    .StoreUnsafe(ref yRef, (nuint)i);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            y[i] = T.FusedMultiplyAdd(x[i], scale[i], shift[i]);
+        }
+    }
+
+    /// <summary>y = x * scale + shift, fused, with one scale and shift (a run of one channel's elements).</summary>
+    public static void ScaleShift<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        {
+            ref T xRef = ref MemoryMarshal.GetReference(x);
+            ref T yRef = ref MemoryMarshal.GetReference(y);
+            var s = new Vector<T>(scale);
+            var b = new Vector<T>(shift);
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), s, b).StoreUnsafe(ref yRef, (nuint)i);
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            y[i] = T.FusedMultiplyAdd(x[i], scale, shift);
+        }
+    }
+
+    /// <summary>a · b + c rounded once, for the two vector element types (the JIT keeps only the taken branch).</summary>
+    public static Vector<T> FusedMultiplyAdd<T>(Vector<T> a, Vector<T> b, Vector<T> c)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            return Vector.FusedMultiplyAdd(a.As<T, float>(), b.As<T, float>(), c.As<T, float>()).As<float, T>();
+        }
+
+        return Vector.FusedMultiplyAdd(a.As<T, double>(), b.As<T, double>(), c.As<T, double>()).As<double, T>();
+    }
+
+    /// <summary>Two double vectors from element <paramref name="i"/>: a float vector widened, or two double vectors.</summary>
+    public static (Vector<double> Low, Vector<double> High) LoadWide<T>(ReadOnlySpan<T> values, int i)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Vector.Widen(Vector.LoadUnsafe(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(values)), (nuint)i), out Vector<double> low, out Vector<double> high);
+            return (low, high);
+        }
+
+        ref double start = ref Unsafe.As<T, double>(ref MemoryMarshal.GetReference(values));
+        return (Vector.LoadUnsafe(ref start, (nuint)i), Vector.LoadUnsafe(ref start, (nuint)(i + Vector<double>.Count)));
+    }
+
+    /// <summary>d = x - shift[i]; sum[i] += d; squares[i] += d · d (not fused, as the scalar loop), for one double vector.</summary>
+    private static void AddShifted(Vector<double> x, ref double shift, ref double sum, ref double squares, nuint i)
+    {
+        Vector<double> d = x - Vector.LoadUnsafe(ref shift, i);
+        (Vector.LoadUnsafe(ref sum, i) + d).StoreUnsafe(ref sum, i);
+        (Vector.LoadUnsafe(ref squares, i) + (d * d)).StoreUnsafe(ref squares, i);
+    }
+}

@@ -1,0 +1,58 @@
+namespace BatchNormAxis;
+
+/// <summary>
+/// Every tuning constant of <see cref="FastBatchNorm"/>, with why it has its value. None of them changes a result:
+/// chunks and blocks are fixed by the shape and these constants alone, never by the thread count, and sums are
+/// merged in a fixed order, so results are bit-identical for every thread count whatever the values. They trade
+/// cache use against bookkeeping; the measurements behind them are in docs/performance.md.
+/// </summary>
+internal static class FastTuning
+{
+    /// <summary>
+    /// Elements a chunk has at least, so that handing it to another thread costs little next to doing it and inputs
+    /// of fewer elements stay on the calling thread. A round number, not yet a measured threshold (see
+    /// docs/performance.md).
+    /// </summary>
+    public const int MinimumChunkElements = 1 << 16;
+
+    /// <summary>
+    /// Columns per chunk of a channels-last pass: whole rows unless rows are very wide (axis=[1, 2, 3]: 200704
+    /// channels), whose columns are then split among threads; column chunks write disjoint sums, so they need no merge.
+    /// </summary>
+    public const int ColumnsPerChunk = 8192;
+
+    /// <summary>
+    /// Row chunks of a pass that writes only its own outputs (normalize, dx): enough to keep any thread count we see
+    /// busy to the end, few enough that handing them out costs nothing next to their 64 K elements or more.
+    /// </summary>
+    public const int MaximumElementwiseRowChunks = 64;
+
+    /// <summary>Partial-sum slots are at most this many doubles (8 MB) in all; more chunks than that do not pay.</summary>
+    public const int PartialSumBudget = 1 << 20;
+
+    /// <summary>
+    /// Row chunks of a summing pass at most, each with its own slot of partial sums merged at the end: enough for
+    /// the core counts we see, while the merge stays small next to the pass.
+    /// </summary>
+    public const int MaximumSummingRowChunks = 16;
+
+    /// <summary>
+    /// Rows accumulated in float32 lanes before they are added into the double sums: short enough that float32 sums
+    /// of values already shifted near zero stay accurate (64 roundings at most), long enough that the widening
+    /// and the double additions cost little per row.
+    /// </summary>
+    public const int RowsPerBlock = 64;
+
+    /// <summary>Channels accumulated together: two float32 accumulators of this size (2 KB each) stay in L1 cache.</summary>
+    public const int ChannelsPerBlock = 512;
+
+    /// <summary>
+    /// Channels-last columns whose per-channel coefficients stay in L1 while every row's slice of them is written
+    /// (normalize: scale and shift, 16 KB; dx: mean, a, b and c, 32 KB); wide rows (axis=[1, 2, 3]) would otherwise
+    /// re-read those arrays from memory for every row.
+    /// </summary>
+    public const int ElementwiseColumnsPerBlock = 2048;
+
+    /// <summary>Row chunks of a summing pass whose partial sums of <c>2 × width</c> doubles fit the budget.</summary>
+    public static int MaximumPartialSlots(int width) => Math.Clamp(PartialSumBudget / (2 * width), 1, MaximumSummingRowChunks);
+}
