@@ -33,7 +33,7 @@ public sealed class RunCommandTests : IDisposable
     public void ServeOverTheProtocol_PassesTheSameCases()
     {
         string serve = FakeHarnesses.Command("correct");
-        CliResult result = Run(serve, "keep.r5.*", "backward.*", "sequence.*", "invalid.*", "mask.*", "dtype.*");
+        CliResult result = Run(serve, "keep.r5.*", "backward.*", "sequence.*", "spelling.*", "params.*", "mask.*", "dtype.*");
 
         Assert.Equal(0, result.ExitCode);
         Assert.EndsWith(" failed, 0 skipped\n", result.Output, StringComparison.Ordinal);
