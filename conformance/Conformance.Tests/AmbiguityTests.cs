@@ -64,5 +64,6 @@ public class AmbiguityTests
         Assert.Contains("; cannot be told apart: unbiased_moving_variance or ", counts.Line, StringComparison.Ordinal);
         Assert.Contains("\"ambiguity\": {", Reports.JsonReportWriter.Write(report), StringComparison.Ordinal);
         Assert.Contains("ambiguous: cannot be told apart on this case", Reports.HtmlReportWriter.Write(report), StringComparison.Ordinal);
+        Assert.Contains("\nambiguous: cannot be told apart on this case", Reports.JUnitReportWriter.Write(report), StringComparison.Ordinal);
     }
 }
