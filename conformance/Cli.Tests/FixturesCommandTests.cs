@@ -8,7 +8,7 @@ public class FixturesCommandTests
         CliResult result = CliRun.Invoke("fixtures", "verify", "--fixtures", FakeHarnesses.Fixtures());
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Matches(@"^official suite 0\.3\.0 \(manifest SHA-256 [0-9a-f]{64}\)\n\d+ cases verified in .+: hashes, schemas and consistency all hold\n$", result.Output);
+        Assert.Matches(@"^official suite 0\.4\.0 \(manifest SHA-256 [0-9a-f]{64}\)\n\d+ cases verified in .+: hashes, schemas and consistency all hold\n$", result.Output);
     }
 
     [Fact]
@@ -23,7 +23,7 @@ public class FixturesCommandTests
         string[] lines = result.Output.TrimEnd('\n').Split('\n');
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("problem: cases/frozen/frozen.r4.k3.f32.json (case frozen.r4.k3.f32): SHA-256 is ", lines[0], StringComparison.Ordinal);
-        Assert.StartsWith("official suite 0.3.0 ", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("official suite 0.4.0 ", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("1 problems in ", lines[2], StringComparison.Ordinal);
     }
 

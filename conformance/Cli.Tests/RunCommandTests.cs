@@ -33,7 +33,7 @@ public sealed class RunCommandTests : IDisposable
     public void ServeOverTheProtocol_PassesTheSameCases()
     {
         string serve = FakeHarnesses.Command("correct");
-        CliResult result = Run(serve, "keep.r5.*", "backward.*", "sequence.*", "invalid.*", "mask.*", "dtype.*");
+        CliResult result = Run(serve, "keep.r5.*", "backward.*", "sequence.*", "spelling.*", "params.*", "mask.*", "dtype.*");
 
         Assert.Equal(0, result.ExitCode);
         Assert.EndsWith(" failed, 0 skipped\n", result.Output, StringComparison.Ordinal);
@@ -206,6 +206,8 @@ public sealed class RunCommandTests : IDisposable
             {"expectations": [
               {"id": "keep.r2.k0.train.f32", "status": "fail", "reason": "PyTorch momentum", "url": "https://example.org/issue/1"},
               {"id": "keep.r2.k1.train.f32", "status": "fail", "reason": "PyTorch momentum", "url": "https://example.org/issue/1"},
+              {"id": "keep.r2.k0.train.f64", "status": "fail", "reason": "PyTorch momentum (required: the harness declares float64)", "url": "https://example.org/issue/1"},
+              {"id": "keep.r2.k1.train.f64", "status": "fail", "reason": "PyTorch momentum (required: the harness declares float64)", "url": "https://example.org/issue/1"},
               {"id": "keep.r2.*.train.*", "status": "fail", "reason": "PyTorch momentum (optional cases: a wildcard cannot waive a required one)", "url": "https://example.org/issue/1"},
               {"id": "keep.r2.k0.infer.f32", "status": "fail", "reason": "wrongly believed broken"},
               {"id": "keep.r9.*", "status": "skip", "reason": "no such rank"}

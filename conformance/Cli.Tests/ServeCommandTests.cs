@@ -10,7 +10,7 @@ public class ServeCommandTests
     public void Serve_AnswersStartAndRunAsTheSchemasSay()
     {
         string caseFile = File.ReadAllText(Path.Combine(FakeHarnesses.Fixtures(), "cases", "sequence", "sequence.r3.k1.momentum0.99.f32.json"));
-        string invalidFile = File.ReadAllText(Path.Combine(FakeHarnesses.Fixtures(), "cases", "invalid", "invalid.duplicate-axis.r4.list-1-neg3.f32.json"));
+        string invalidFile = File.ReadAllText(Path.Combine(FakeHarnesses.Fixtures(), "cases", "spelling", "spelling.r4.axis-list-1-neg3.train.f32.json"));
         string input = string.Join('\n',
             Conformance.Protocol.ProtocolMessages.Start(),
             Conformance.Protocol.ProtocolMessages.Run(1, System.Text.Encoding.UTF8.GetBytes(caseFile)),

@@ -23,7 +23,7 @@ public sealed class TamperedFixturesTests : IDisposable
         string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
 
         Assert.Contains("problem: manifest.json: case_count is 391 but 390 cases are listed: expected the number of entries (a case was added or removed by hand)", lines);
-        Assert.Contains($"differs: {VictimPath} (case {VictimId}): a missing case: official suite 0.3.0 lists it, this manifest does not", lines);
+        Assert.Contains($"differs: {VictimPath} (case {VictimId}): a missing case: official suite 0.4.0 lists it, this manifest does not", lines);
         Assert.Contains(lines, l => l.StartsWith("modified suite: manifest SHA-256 ", StringComparison.Ordinal));
     }
 
@@ -40,8 +40,8 @@ public sealed class TamperedFixturesTests : IDisposable
         string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
 
         Assert.DoesNotContain(lines, l => l.StartsWith("problem:", StringComparison.Ordinal));
-        Assert.Contains($"differs: {VictimPath} (case {VictimId}): a missing case: official suite 0.3.0 lists it, this manifest does not", lines);
-        Assert.Contains("differs: manifest.json: case_count is '390' but official suite 0.3.0 says '391'", lines);
+        Assert.Contains($"differs: {VictimPath} (case {VictimId}): a missing case: official suite 0.4.0 lists it, this manifest does not", lines);
+        Assert.Contains("differs: manifest.json: case_count is '390' but official suite 0.4.0 says '391'", lines);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class TamperedFixturesTests : IDisposable
         string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
 
         Assert.Contains("problem: manifest.json: case_count is 392 but 391 cases are listed: expected the number of entries (a case was added or removed by hand)", lines);
-        Assert.Contains("differs: manifest.json: case_count is '392' but official suite 0.3.0 says '391'", lines);
+        Assert.Contains("differs: manifest.json: case_count is '392' but official suite 0.4.0 says '391'", lines);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class TamperedFixturesTests : IDisposable
         string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
 
         Assert.Contains($"problem: {VictimPath} (case {VictimId}): the file is a symbolic link to '{target}': expected a regular file inside the fixture folder", lines);
-        Assert.Contains(lines, l => l.StartsWith("official suite 0.3.0 ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("official suite 0.4.0 ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -170,8 +170,8 @@ public sealed class TamperedFixturesTests : IDisposable
         string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
 
         Assert.DoesNotContain(lines, l => l.StartsWith("problem:", StringComparison.Ordinal));
-        Assert.Contains($"differs: {ExtraPath} (case {ExtraId}): an extra case: official suite 0.3.0 has no case with this id", lines);
-        Assert.Contains("differs: manifest.json: case_count is '392' but official suite 0.3.0 says '391'", lines);
+        Assert.Contains($"differs: {ExtraPath} (case {ExtraId}): an extra case: official suite 0.4.0 has no case with this id", lines);
+        Assert.Contains("differs: manifest.json: case_count is '392' but official suite 0.4.0 says '391'", lines);
     }
 
     [Fact]
@@ -226,7 +226,7 @@ public sealed class TamperedFixturesTests : IDisposable
         Assert.DoesNotContain(lines, l => l.StartsWith("problem:", StringComparison.Ordinal));
         string difference = Assert.Single(lines, l => l.StartsWith("differs:", StringComparison.Ordinal));
         Assert.StartsWith($"differs: {VictimPath} (case {VictimId}): a changed case: sha256 is ", difference, StringComparison.Ordinal);
-        Assert.EndsWith("(the case file is not the official one) (compared with official suite 0.3.0)", difference, StringComparison.Ordinal);
+        Assert.EndsWith("(the case file is not the official one) (compared with official suite 0.4.0)", difference, StringComparison.Ordinal);
         Assert.StartsWith("modified suite: manifest SHA-256 ", lines[^2], StringComparison.Ordinal);
         Assert.EndsWith("is not the manifest of any official suite (1 difference listed above)", lines[^2], StringComparison.Ordinal);
     }
@@ -234,11 +234,11 @@ public sealed class TamperedFixturesTests : IDisposable
     [Fact]
     public void ChangedManifestField_IsNamed()
     {
-        _copy.EditManifest(m => m["suite_version"] = "0.3.0-local");
+        _copy.EditManifest(m => m["suite_version"] = "0.4.0-local");
 
         string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
 
-        Assert.Contains("differs: manifest.json: suite_version is '0.3.0-local' but official suite 0.3.0 says '0.3.0'", lines);
+        Assert.Contains("differs: manifest.json: suite_version is '0.4.0-local' but official suite 0.4.0 says '0.4.0'", lines);
     }
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class TamperedFixturesTests : IDisposable
         string[] lines = AssertFailsWithOneLineMessages(_copy.Verify());
 
         Assert.Equal("differs: schema/manifest.schema.json: differs from the built-in schema of format 1.1.0 (ignored: the built-in schema is used)", lines[0]);
-        Assert.StartsWith("official suite 0.3.0 (manifest SHA-256 95e348f7", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("official suite 0.4.0 (manifest SHA-256 fca3a813", lines[1], StringComparison.Ordinal);
         Assert.EndsWith(", but its schema/ folder has 1 difference from the built-in schemas (listed above)", lines[1], StringComparison.Ordinal);
     }
 

@@ -23,6 +23,11 @@ internal static class ConsoleReport
             {
                 output.WriteLine($"     diagnosis: {ReportText.OneLine(finding.Explanation)}");
             }
+
+            if (failure.Ambiguity is { } ambiguity)
+            {
+                output.WriteLine($"     ambiguous: {ReportText.OneLine(ambiguity.Explanation)}");
+            }
         }
 
         if (failures.Count > FailuresShown)

@@ -69,7 +69,7 @@ public class DiagnosisCountsTests
         using JsonDocument document = JsonDocument.Parse(json);
         JsonElement diagnoses = document.RootElement.GetProperty("diagnoses");
 
-        Assert.Equal("1.2.0", document.RootElement.GetProperty("report_version").GetString());
+        Assert.Equal("1.3.0", document.RootElement.GetProperty("report_version").GetString());
         Assert.Equal(5, diagnoses.GetProperty("failing").GetInt32());
         Assert.Equal(2, diagnoses.GetProperty("none").GetInt32());
         Assert.Equal(

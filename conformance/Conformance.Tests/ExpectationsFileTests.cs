@@ -160,28 +160,42 @@ public sealed class ExpectationsFileTests : IDisposable
         Assert.True(expectations.Entries[1].IsWildcard);
     }
 
-    public static TheoryData<string> CommittedFiles => new()
+    /// <summary>Each committed profile, and whether its harness declares float64 (as its start reply does: docs/compatibility.json records it).</summary>
+    public static TheoryData<string, bool> CommittedFiles => new()
     {
-        "conformance/harnesses/tfjs/expectations.json",
-        "conformance/harnesses/pytorch/expectations-pytorch-profile.json",
-        "conformance/harnesses/onnxruntime/expectations.json",
+        { "conformance/harnesses/tfjs/expectations.json", false },
+        { "conformance/harnesses/pytorch/expectations-pytorch-profile.json", true },
+        { "conformance/harnesses/onnxruntime/expectations.json", true },
+        { "conformance/harnesses/keras/expectations-keras3-profile.json", true },
     };
 
     /// <summary>
-    /// CI runs TF.js with its expectations and needs exit 0; the peer scripts run PyTorch and ONNX Runtime with theirs.
-    /// A wildcard entry that applied to a required case would now count it as failed.
+    /// CI runs TF.js with its expectations and needs exit 0; the peer scripts run PyTorch, ONNX Runtime and Keras with
+    /// theirs. A wildcard entry that applied to a required case would now count it as failed; for a harness that
+    /// declares float64, its float64 cases with only required features are required too.
     /// </summary>
     [Theory]
     [MemberData(nameof(CommittedFiles))]
-    public void CommittedExpectations_WaiveRequiredCasesByExactIdOnly(string file)
+    public void CommittedExpectations_WaiveRequiredCasesByExactIdOnly(string file, bool declaresFloat64)
     {
         Expectations expectations = Expectations.Load(Path.Combine(FixtureLocation.Directory, "..", file));
 
         List<string> waivedByWildcard = [.. FixtureLocation.Set.Manifest.Cases
-            .Where(c => RequiredTier.IsRequired(c) && expectations.Match(c.Id) is { IsWildcard: true })
+            .Where(c => RequiredTier.IsRequired(c, declaresFloat64) && expectations.Match(c.Id) is { IsWildcard: true })
             .Select(c => c.Id)];
         Assert.Empty(waivedByWildcard);
         Assert.Empty(expectations.Stale(FixtureLocation.Set.Manifest.Cases.Select(c => c.Id)));
+    }
+
+    /// <summary>The float64 each profile's row says its harness declares, as the last peer run recorded it.</summary>
+    [Theory]
+    [MemberData(nameof(CommittedFiles))]
+    public void CommittedFiles_DeclareFloat64AsTheirHarnessDoes(string file, bool declaresFloat64)
+    {
+        using var compatibility = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureLocation.Directory, "..", "docs", "compatibility.json")));
+        System.Text.Json.JsonElement peer = compatibility.RootElement.GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("profile").ValueKind == System.Text.Json.JsonValueKind.String && p.GetProperty("profile").GetString() == file);
+
+        Assert.Equal(declaresFloat64, peer.GetProperty("dtypes").EnumerateArray().Any(d => d.GetString() == "float64"));
     }
 
     private string Write(string content)

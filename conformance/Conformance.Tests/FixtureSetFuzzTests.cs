@@ -46,7 +46,7 @@ public sealed class FixtureSetFuzzTests : IDisposable
 
         Assert.Empty(set.VerifyAll());
         Assert.False(set.Provenance.IsOfficial);
-        Assert.Contains(set.DifferencesFromOfficial(), d => d.Message == "manifest.json: case_count is '3' but official suite 0.3.0 says '391'");
+        Assert.Contains(set.DifferencesFromOfficial(), d => d.Message == "manifest.json: case_count is '3' but official suite 0.4.0 says '391'");
     }
 
     [Fact]

@@ -189,7 +189,7 @@ public class ReportWriterTextTests
         using JsonDocument document = JsonDocument.Parse(json);
         EvaluationResults validation = s_schema.Value.Evaluate(document.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
         Assert.True(validation.IsValid, string.Join("; ", (validation.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))));
-        Assert.Equal("1.2.0", document.RootElement.GetProperty("report_version").GetString());
+        Assert.Equal("1.3.0", document.RootElement.GetProperty("report_version").GetString());
     }
 
     /// <summary>The index of the first C0 control but tab, LF and CR, DEL, C1 control or lone surrogate; -1 if none.</summary>

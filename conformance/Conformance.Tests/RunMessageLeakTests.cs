@@ -4,9 +4,10 @@ using BatchNormAxis.Conformance.Protocol;
 namespace BatchNormAxis.Conformance.Tests;
 
 /// <summary>
-/// Issue 13: the run message a harness receives must not carry the answer. It is built here for every case exactly
-/// as the runner builds it (<see cref="ProtocolMessages.Run"/> on the verified case bytes), and searched for the
-/// expectation fields, the error categories and every expected value.
+/// Issue 13: the run message a harness receives must not carry the answer, nor say that an error is expected. It is
+/// built here for every case exactly as the runner builds it (<see cref="ProtocolMessages.Run"/> on the verified case
+/// bytes), and searched for the expectation fields, the error categories, words that announce an error, the kind
+/// <c>invalid</c>, the capability <c>errors</c>, and every expected value.
 /// </summary>
 public class RunMessageLeakTests
 {
@@ -14,6 +15,15 @@ public class RunMessageLeakTests
 
     /// <summary>The fields of an expected tensor that hold values: the output-dtype values (binary and text), the reference and the tolerance.</summary>
     private static readonly string[] s_valueFields = ["data", "reference", "tolerance", "values"];
+
+    /// <summary>What a run message's kind may be: the call to make, never "invalid".</summary>
+    private static readonly string[] s_callKinds = ["forward", "backward", "sequence"];
+
+    /// <summary>The fields a valid forward case sends (kept_axes only when its axis resolves).</summary>
+    private static readonly string[] s_forwardFields = ["format_version", "id", "title", "kind", "mode", "dtype", "shape", "axis", "kept_axes", "layer", "training", "capabilities", "inputs"];
+
+    /// <summary>Words that would say an error is expected, or which, in an id or a title.</summary>
+    private static readonly string[] s_revealingWords = ["invalid", "error", "reject", "refuse", "mismatch", "out-of-range", "out of range", "duplicate", "must", "expected"];
 
     public static TheoryData<string> CaseIds => [.. FixtureLocation.Set.Manifest.Cases.Select(e => e.Id)];
 
@@ -46,6 +56,25 @@ public class RunMessageLeakTests
             Assert.DoesNotContain(category, title, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(category.Replace('_', '-'), title, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(category.Replace('_', ' '), title, StringComparison.OrdinalIgnoreCase);
+        }
+
+        // Nothing says an error is expected: the kind is the call to make, the id and title name the input only,
+        // and no capability, field or word tells an invalid case from a valid one.
+        JsonObject sent = message["case"]!.AsObject();
+        Assert.Contains(sent["kind"]!.GetValue<string>(), s_callKinds);
+        Assert.DoesNotContain("errors", sent["capabilities"]!.AsArray().Select(c => c!.GetValue<string>()));
+        string sentId = sent["id"]!.GetValue<string>();
+        foreach (string word in s_revealingWords)
+        {
+            Assert.DoesNotContain(word, sentId, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(word, title, StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (fixture.Kind == FixtureKind.Invalid)
+        {
+            // The same fields as a valid forward case, with the same meaning: only the answer differs.
+            Assert.Equal("forward", sent["kind"]!.GetValue<string>());
+            Assert.Empty(sent.Select(p => p.Key).Except(s_forwardFields, StringComparer.Ordinal));
         }
 
         // No expected value: every array or string of an expectation is absent, unless an input holds the same

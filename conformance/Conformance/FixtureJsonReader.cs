@@ -95,7 +95,8 @@ public static class FixtureJsonReader
         AxisSpec axis = axisElement.ValueKind == JsonValueKind.Array
             ? AxisSpec.List([.. context.RequireIntegers(root, "axis")])
             : AxisSpec.Of(context.RequireInteger(axisElement, "axis"));
-        ImmutableArray<int> keptAxes = root.TryGetProperty("kept_axes", out _) ? context.RequireIntegers(root, "kept_axes") : [];
+        ImmutableArray<int> keptAxes = root.TryGetProperty("kept_axes", out _) ? context.RequireIntegers(root, "kept_axes")
+            : requireExpectations ? [] : KeptAxesIfResolvable(shape, axis);
 
         JsonElement layer = context.Require(root, "layer");
         var options = new BatchNormOptions
@@ -141,7 +142,7 @@ public static class FixtureJsonReader
             ExpectedError = kind == FixtureKind.Invalid && (requireExpectations || root.TryGetProperty("error", out _)) ? context.RequireString(root, "error") : null,
         };
 
-        CheckConsistency(fixture, context);
+        CheckConsistency(fixture, context, requireExpectations);
         return fixture;
     }
 
@@ -210,10 +211,27 @@ public static class FixtureJsonReader
             ? number
             : throw context.Fail($"layer.{field} holds {OneLine.Quote(value.GetRawText())}: expected a finite number");
 
-    /// <summary>What a schema cannot say: the axis resolves as recorded, and x has the case's shape.</summary>
-    private static void CheckConsistency(FixtureCase fixture, Context context)
+    /// <summary>The axes <paramref name="axis"/> keeps on <paramref name="shape"/>, or none when it does not resolve (a run message may leave kept_axes out).</summary>
+    private static ImmutableArray<int> KeptAxesIfResolvable(ImmutableArray<int> shape, AxisSpec axis)
     {
-        if (fixture.Kind != FixtureKind.Invalid)
+        try
+        {
+            return AxisResolution.Resolve(shape.AsSpan(), axis).KeptAxes;
+        }
+        catch (BatchNormArgumentException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// What a schema cannot say: the axis resolves as recorded, and x has the case's shape. A run message
+    /// (<paramref name="caseFile"/> false) sends an invalid case as a forward one without <c>kept_axes</c>: whether
+    /// its axis resolves is for the implementation to find out, so it is checked only against <c>kept_axes</c> given.
+    /// </summary>
+    private static void CheckConsistency(FixtureCase fixture, Context context, bool caseFile)
+    {
+        if (fixture.Kind != FixtureKind.Invalid && (caseFile || !fixture.KeptAxes.IsEmpty))
         {
             AxisResolution resolution;
             try

@@ -24,6 +24,7 @@ public static class OfficialSuites
         ["4cbb31b91584943367a126a57a12e44cef19f6feedd7066ea400f1cba14702a4"] = "0.1.0",
         ["8e84028278da1936194473aa5b0f6532b1ae52f432672f926e7d39a906ed90d5"] = "0.2.0",
         ["95e348f7f8a0814ece8b8be4bffc233087f97ac36c6e5c45c19b7d1f7a2b5559"] = "0.3.0",
+        ["fca3a81354a6ae3851454def193d3ae19bbdaf2675feeb326064c87dc3db7cca"] = "0.4.0",
     }.ToImmutableDictionary(StringComparer.Ordinal);
 
     /// <summary>The provenance of a manifest's bytes.</summary>

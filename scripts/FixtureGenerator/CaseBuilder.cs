@@ -130,7 +130,7 @@ internal sealed class CaseBuilder(PythonOracle oracle)
 
     private static FixtureCase BuildInvalid(CaseSpec spec)
     {
-        var random = new DeterministicRandom(DeterministicRandom.SeedFrom(spec.Id));
+        var random = new DeterministicRandom(DeterministicRandom.SeedFrom(spec.DataKey ?? spec.Id));
         int count = spec.Shape.Aggregate(1, (p, d) => p * d);
         var inputs = new SortedDictionary<string, FixtureTensor>(StringComparer.Ordinal)
         {

@@ -9,7 +9,7 @@ namespace BatchNormAxis.FixtureGenerator;
 /// </summary>
 internal static class FixtureWriter
 {
-    public const string SuiteVersion = "0.3.0";
+    public const string SuiteVersion = "0.4.0";
 
     public static SortedDictionary<string, byte[]> GenerateAll(PythonOracle oracle, IReadOnlyList<CaseSpec> specs, TextWriter progress)
     {

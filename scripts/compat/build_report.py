@@ -433,7 +433,7 @@ def markdown(data):
       "channel bug. Diagnoses joined by a comma are single conventions that each explain the outputs.")
     w("- PyTorch bfloat16: computed in bfloat16 (Keras computes in float32); the conventions named on some of these "
       "cases fit within bfloat16 rounding and are coincidences, as the profile says.")
-    w("- PyTorch `invalid.parameter-shape.r3.k1.gamma-rank.f32`: PyTorch checks a weight's element count only, so it "
+    w("- PyTorch `params.r3.k1.gamma-shape-1x2.train.f32`: PyTorch checks a weight's element count only, so it "
       "accepts a gamma of the wrong rank.")
     w("- Keras: the numpy backend has no autodiff, so its harness declares no `backward`; Keras 3 takes one int "
       "axis, so list and multi-axis cases are unsupported. Its profile lists float64 (computed in float32) and the "

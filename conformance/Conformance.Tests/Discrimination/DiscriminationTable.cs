@@ -7,7 +7,7 @@ namespace BatchNormAxis.Conformance.Tests.Discrimination;
 
 /// <summary>How strongly the required cases catch one known-wrong convention.</summary>
 /// <param name="Convention">The mistake.</param>
-/// <param name="Pool">Which cases it was counted over: the required tier, or its float64 twin for mistakes only float64 data shows.</param>
+/// <param name="Pool">Which cases it was counted over: those required of every implementation (float32), or for the mistakes only float64 data shows, those required of an implementation that declares float64.</param>
 /// <param name="Catching">The cases whose outputs under the mistake miss the reference by at least <see cref="DiscriminationTable.CatchRatio"/> tolerances, with that ratio.</param>
 internal sealed record ConventionCatch(WrongConvention Convention, string Pool, IReadOnlyList<(FixtureCase Case, double Ratio)> Catching)
 {
@@ -39,21 +39,24 @@ internal static class DiscriminationTable
     public static IReadOnlyList<ConventionCatch> Measure(FixtureSet set)
     {
         ArgumentNullException.ThrowIfNull(set);
-        List<FixtureCase> required = [.. set.Manifest.Cases.Where(e => e.Kind != FixtureKind.Invalid && RequiredTier.IsRequired(e)).Select(e => set.ReadCase(e.Id))];
+        List<FixtureCase> required = Cases(set, RequiredTier.IsRequiredOfEvery);
 
-        // The required tier is float32 by design; a float64-only mistake is counted over the cases that would be required but for their dtype.
-        List<FixtureCase> float64Twin = [.. set.Manifest.Cases.Where(e => e.Kind != FixtureKind.Invalid && e.DType == FixtureDType.Float64 && RequiredTier.IsRequired(e with { DType = FixtureDType.Float32 })).Select(e => set.ReadCase(e.Id))];
+        // A float64-only mistake is a claim of float64 broken: counted over the cases required of an implementation that declares float64.
+        List<FixtureCase> requiredFloat64 = Cases(set, RequiredTier.IsRequiredWhenDeclared);
         return [.. Enum.GetValues<WrongConvention>().Select(convention =>
         {
             bool float64 = Float64Only.Contains(convention);
-            List<FixtureCase> pool = float64 ? float64Twin : required;
+            List<FixtureCase> pool = float64 ? requiredFloat64 : required;
             var variant = new ConventionVariant(convention);
             return new ConventionCatch(
                 convention,
-                float64 ? "float64 twins of required cases" : "required",
+                float64 ? "required float64 (when float64 is declared)" : "required of every implementation (float32)",
                 [.. pool.Select(c => (Case: c, Ratio: WorstRatio(c, variant))).Where(c => c.Ratio >= CatchRatio)]);
         })];
     }
+
+    private static List<FixtureCase> Cases(FixtureSet set, Func<ManifestEntry, bool> tier) =>
+        [.. set.Manifest.Cases.Where(e => e.Kind != FixtureKind.Invalid && tier(e)).Select(e => set.ReadCase(e.Id))];
 
     /// <summary>The largest error/tolerance of a variant's answer to a case: +inf when an output is missing or has the wrong element count.</summary>
     public static double WorstRatio(FixtureCase fixture, IBatchNormalization variant)

@@ -119,6 +119,27 @@ internal sealed class CandidateSearch
             .All(o => _expectations.Max(e => Distance(candidate, named.Outputs, e.Name, e.Expected, Predicted(e.Name, o.Outputs, o.Candidate.StatisticChannels), structural: candidate.StatisticChannels)) >= Separation);
     }
 
+    /// <summary>
+    /// The answer's worst error from Keras' own result, in the diagnosis tolerances of a candidate like
+    /// <paramref name="like"/>: within the match radius, the reference fits the answer as well as a candidate would.
+    /// </summary>
+    /// <param name="like">The candidate whose error model (float32 or the case's dtype) to measure with.</param>
+    /// <returns>The residual; +inf when an output has another element count.</returns>
+    public double ResidualFromReference(Candidate like) =>
+        _expectations.Max(e => Distance(like with { StatisticChannels = null }, _reference, e.Name, e.Expected, _response.Outputs[e.Name], structural: null));
+
+    /// <summary>How near a candidate's outputs must be to Keras' own, in diagnosis tolerances, to be Keras' own result on a case.</summary>
+    public const double SameAsReference = 0.1;
+
+    /// <summary>
+    /// Whether a candidate computes on this case what Keras does (within <see cref="SameAsReference"/> on every
+    /// output: a float32 rounding of float32 data, the last axis when it is the kept one): no explanation of its own here.
+    /// </summary>
+    /// <param name="evaluated">The candidate run on the case.</param>
+    /// <returns>True when its outputs are Keras' own.</returns>
+    public bool PredictsTheReference(Evaluated evaluated) =>
+        _expectations.Max(e => Distance(evaluated.Candidate, evaluated.Outputs, e.Name, e.Expected, _reference[e.Name], structural: null)) <= SameAsReference;
+
     /// <summary>What another explanation predicts for an output, with the element count it would have.</summary>
     private double[] Predicted(string name, ImmutableDictionary<string, double[]> outputs, int? statisticChannels) =>
         statisticChannels is { } count && IsPerChannel(name) && _response.Outputs[name].Length == count ? new double[count] : outputs[name];

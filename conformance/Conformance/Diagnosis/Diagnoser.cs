@@ -7,6 +7,34 @@ namespace BatchNormAxis.Conformance.Diagnosis;
 /// <param name="Explanation">What the implementation probably does, and what Keras does instead.</param>
 public sealed record Finding(WrongConvention Convention, string Explanation);
 
+/// <summary>One explanation of a failure the case cannot tell from another, with how well it fits.</summary>
+/// <param name="Name">The mistake (its <see cref="WrongConventions.Name"/>, with the axes in words for an axis reading), or <c>keras</c>: Keras' own result, missed by more than the case's tolerance but within the match radius of the diagnosis tolerance.</param>
+/// <param name="Convention">The mistake, or null for Keras' own result.</param>
+/// <param name="Residual">The answer's worst error from this explanation's result, in diagnosis tolerances.</param>
+public sealed record AmbiguousCandidate(string Name, WrongConvention? Convention, double Residual);
+
+/// <summary>
+/// A failure two or more explanations fit equally and that this case cannot tell apart: reported as such, never as a
+/// diagnosis (none of them is named).
+/// </summary>
+/// <param name="Candidates">The explanations that fit, best first (at least two).</param>
+public sealed record Ambiguity(IReadOnlyList<AmbiguousCandidate> Candidates)
+{
+    /// <summary>The sentence the reports print: "cannot be told apart on this case: A (1.2x) or B (3.4x)".</summary>
+    public string Explanation =>
+        "cannot be told apart on this case: " + string.Join(" or ", Candidates.Select(c => $"{c.Name} (worst error {c.Residual:0.##}x the diagnosis tolerance)"))
+        + "; other cases of the suite separate them";
+}
+
+/// <summary>What the diagnosis found on a failing answer: the mistakes it names, or an ambiguity, or nothing.</summary>
+/// <param name="Findings">The named mistakes: one, or two made together; empty when none stands apart.</param>
+/// <param name="Ambiguity">When nothing is named because two or more explanations fit equally: which; else null.</param>
+public sealed record DiagnosisResult(IReadOnlyList<Finding> Findings, Ambiguity? Ambiguity)
+{
+    /// <summary>Nothing found.</summary>
+    public static DiagnosisResult None { get; } = new([], null);
+}
+
 /// <summary>
 /// Explains a failing case: runs the same inputs through every known mistake and every other set of reduction
 /// axes, and names the one whose results the implementation's outputs match and that no other explanation comes near.
@@ -39,19 +67,28 @@ public static class Diagnoser
     /// <param name="fixture">The case.</param>
     /// <param name="response">The implementation's failing answer.</param>
     /// <returns>The findings: one mistake, or two made together.</returns>
-    public static IReadOnlyList<Finding> Diagnose(FixtureCase fixture, CaseResponse response)
+    public static IReadOnlyList<Finding> Diagnose(FixtureCase fixture, CaseResponse response) => Examine(fixture, response).Findings;
+
+    /// <summary>
+    /// The diagnosis of a failing answer with its ambiguity: when no explanation stands apart because two or more fit
+    /// the answer equally (each within the match radius), which ones, with their residuals. An ambiguity names none.
+    /// </summary>
+    /// <param name="fixture">The case.</param>
+    /// <param name="response">The implementation's failing answer.</param>
+    /// <returns>The findings, or the ambiguity, or nothing.</returns>
+    public static DiagnosisResult Examine(FixtureCase fixture, CaseResponse response)
     {
         ArgumentNullException.ThrowIfNull(fixture);
         ArgumentNullException.ThrowIfNull(response);
         if (response.Kind != ResponseKind.Outputs || fixture.Kind == FixtureKind.Invalid)
         {
-            return [];
+            return DiagnosisResult.None;
         }
 
         var search = new CandidateSearch(fixture, response);
         if (!search.CanExplain)
         {
-            return [];
+            return DiagnosisResult.None;
         }
 
         // A per-channel output of the wrong size says how many channels the statistics had: only axis sets with that
@@ -60,10 +97,12 @@ public static class Diagnoser
         List<Evaluated> singles = [.. Candidate.Singles(search.Layout)
             .Where(c => counts.Count == 0 || (c.StatisticChannels is { } n && counts.Count == 1 && counts.Contains(n)))
             .Select(search.Evaluate).OfType<Evaluated>()];
-        Evaluated? best = singles.Where(e => e.Residual <= CandidateSearch.MatchRadius && Accepts(fixture, response, e.Candidate)).MinBy(e => e.Residual);
-        if (best is not null)
+        List<Evaluated> fitting = [.. singles.Where(e => e.Residual <= CandidateSearch.MatchRadius && Accepts(fixture, response, e.Candidate)).OrderBy(e => e.Residual)];
+        if (fitting.Count > 0)
         {
-            return search.StandsApart(best, singles) ? [Named(fixture, search, best, null)] : [];
+            return search.StandsApart(fitting[0], singles)
+                ? new DiagnosisResult([Named(fixture, search, fitting[0], null)], null)
+                : new DiagnosisResult([], Ambiguous(search, fitting));
         }
 
         var findings = new List<Finding>();
@@ -99,7 +138,36 @@ public static class Diagnoser
             }
         }
 
-        return findings;
+        return new DiagnosisResult(findings, null);
+    }
+
+    /// <summary>
+    /// The explanations that fit an answer none of them stands apart in: every fitting candidate with a claim of its
+    /// own, and Keras' own result when the answer is within the match radius of it too. Null when fewer than two fit
+    /// (the best is then only too near something that does not explain the answer).
+    /// </summary>
+    private static Ambiguity? Ambiguous(CandidateSearch search, List<Evaluated> fitting)
+    {
+        // A candidate that computes what Keras does on this case (a float32 rounding on float32 data, the last axis
+        // when it is the kept one) is not a different explanation: it stands for Keras' own result, listed as such.
+        List<AmbiguousCandidate> candidates = [.. fitting
+            .Where(e => !search.PredictsTheReference(e))
+            .DistinctBy(e => e.Candidate.Identity)
+            .Select(e => new AmbiguousCandidate(Name(search, e.Candidate), e.Candidate.Convention, e.Residual))];
+        double reference = search.ResidualFromReference(fitting[0].Candidate);
+        if (reference <= CandidateSearch.MatchRadius)
+        {
+            candidates.Add(new AmbiguousCandidate("keras", null, reference));
+        }
+
+        return candidates.Count >= 2 ? new Ambiguity([.. candidates.OrderBy(c => c.Residual)]) : null;
+    }
+
+    /// <summary>A candidate's name in an ambiguity: the convention, with its axes for an axis reading.</summary>
+    private static string Name(CandidateSearch search, Candidate candidate)
+    {
+        string axes = candidate.AxesInWords(search.Layout.Rank);
+        return axes.Length == 0 ? WrongConventions.Name(candidate.Convention) : $"{WrongConventions.Name(candidate.Convention)} ({axes})";
     }
 
     /// <summary>A float32 computation on float64 data shows its symptom: every miss is a float32 number.</summary>

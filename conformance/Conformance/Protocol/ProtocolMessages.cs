@@ -18,6 +18,9 @@ public static partial class ProtocolMessages
     /// </summary>
     internal static JsonSerializerOptions ReplyOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>The feature only invalid cases need; left out of run messages, where it would say that an error is expected.</summary>
+    private const string ErrorsFeature = "errors";
+
     /// <summary>The protocol version this runner speaks.</summary>
     public const int Version = 1;
 
@@ -30,7 +33,12 @@ public static partial class ProtocolMessages
     /// <returns>One line of JSON.</returns>
     public static string Stop() => new JsonObject { ["cmd"] = "stop" }.ToJsonString();
 
-    /// <summary>A run message: the case file without its expectations.</summary>
+    /// <summary>
+    /// A run message: the case file without its expectations. Nothing in it says an error is expected: an invalid
+    /// case goes out as the forward call it is (<c>kind</c> <c>forward</c>), its capabilities without <c>errors</c>
+    /// (which only invalid cases need, and which the runner has already checked), and its id and title name the
+    /// input only (docs/fixtures.md, "Ids").
+    /// </summary>
     /// <param name="seq">The sequence number the answer must echo.</param>
     /// <param name="caseFile">The verified bytes of the case file.</param>
     /// <returns>One line of JSON.</returns>
@@ -39,6 +47,16 @@ public static partial class ProtocolMessages
         JsonObject fixture = JsonNode.Parse(caseFile)!.AsObject();
         fixture.Remove("expected");
         fixture.Remove("error");
+        if (fixture["kind"]?.GetValue<string>() == "invalid")
+        {
+            fixture["kind"] = "forward";
+        }
+
+        if (fixture["capabilities"] is JsonArray capabilities)
+        {
+            fixture["capabilities"] = new JsonArray([.. capabilities.Where(c => c?.GetValue<string>() != ErrorsFeature).Select(c => c?.DeepClone())]);
+        }
+
         if (fixture["steps"] is JsonArray steps)
         {
             foreach (JsonNode? step in steps)

@@ -60,7 +60,8 @@ public static class HtmlReportWriter
             html.Append("<tr class=\"").Append(outcome).Append("\"><td><code>").Append(E(c.Id)).Append("</code>").Append(c.Required ? "" : " <small>(optional)</small>")
                 .Append("</td><td>").Append(outcome).Append(string.Equals(c.Verdict.ToString(), outcome, StringComparison.OrdinalIgnoreCase) ? "" : $" ({E(c.Verdict.ToString().ToLowerInvariant())})")
                 .Append("</td><td>").Append(E(c.Message ?? "")).Append("</td><td>")
-                .Append(string.Join("<br>", c.Findings.Select(f => E(f.Explanation)))).Append("</td></tr>\n");
+                .Append(string.Join("<br>", c.Findings.Select(f => E(f.Explanation))))
+                .Append(c.Ambiguity is { } ambiguity ? $"<i>ambiguous: {E(ambiguity.Explanation)}</i>" : "").Append("</td></tr>\n");
         }
 
         html.Append("</table>\n");
@@ -85,6 +86,11 @@ public static class HtmlReportWriter
         foreach (DiagnosisCount count in counts.ByName)
         {
             html.Append("<tr><td><code>").Append(E(count.Name)).Append("</code></td><td>").Append(count.Cases.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>\n");
+        }
+
+        foreach (DiagnosisCount count in counts.Ambiguous)
+        {
+            html.Append("<tr><td>cannot be told apart: ").Append(E(count.Name)).Append("</td><td>").Append(count.Cases.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>\n");
         }
 
         html.Append("<tr><td>no diagnosis</td><td>").Append(counts.Undiagnosed.ToString(CultureInfo.InvariantCulture)).Append("</td></tr>\n")

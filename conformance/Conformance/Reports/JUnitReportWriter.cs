@@ -87,7 +87,7 @@ public static class JUnitReportWriter
         if (c.Outcome == Outcome.Failed)
         {
             string message = c.Message ?? c.Verdict.ToString();
-            string diagnosis = string.Concat(c.Findings.Select(f => $"\ndiagnosis: {f.Explanation}"));
+            string diagnosis = string.Concat(c.Findings.Select(f => $"\ndiagnosis: {f.Explanation}")) + (c.Ambiguity is { } ambiguity ? $"\nambiguous: {ambiguity.Explanation}" : "");
             testCase.Add(new XElement(IsHarnessFault(c.Verdict) ? "error" : "failure", new XAttribute("message", Line(message)), new XAttribute("type", c.Verdict.ToString()), Text(message + diagnosis)));
         }
         else if (c.Outcome == Outcome.Skipped)

@@ -99,12 +99,23 @@ public static class JsonReportWriter
             ["convention"] = WrongConventions.Name(f.Convention),
             ["explanation"] = T(f.Explanation),
         })]),
+        ["ambiguity"] = report.Ambiguity is not { } ambiguity ? null : new JsonObject
+        {
+            ["explanation"] = T(ambiguity.Explanation),
+            ["candidates"] = new JsonArray([.. ambiguity.Candidates.Select(c => (JsonNode)new JsonObject
+            {
+                ["name"] = T(c.Name),
+                ["convention"] = c.Convention is { } convention ? WrongConventions.Name(convention) : null,
+                ["residual"] = Number(c.Residual),
+            })]),
+        },
     };
 
     private static JsonObject Diagnoses(DiagnosisCounts counts) => new()
     {
         ["failing"] = counts.Failing,
         ["by_name"] = new JsonArray([.. counts.ByName.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["cases"] = c.Cases })]),
+        ["ambiguous"] = new JsonArray([.. counts.Ambiguous.Select(c => (JsonNode)new JsonObject { ["names"] = c.Name, ["cases"] = c.Cases })]),
         ["none"] = counts.Undiagnosed,
     };
 

@@ -140,13 +140,13 @@ public static class ConformanceRunner
 #pragma warning restore CA1031
         {
             string message = $"bnaxis could not run or grade the case ({exception.GetType().Name}: {exception.Message})";
-            return Counted(new CaseResult(entry.Id, CaseVerdict.Errored, [], message), RequiredTier.IsRequired(entry), [], expectations.Match(entry.Id), clock.Elapsed.TotalSeconds);
+            return Counted(new CaseResult(entry.Id, CaseVerdict.Errored, [], message), RequiredTier.IsRequired(entry, driver.Capabilities), [], expectations.Match(entry.Id), clock.Elapsed.TotalSeconds);
         }
     }
 
     private static CaseReport RunOne(FixtureSet fixtures, ManifestEntry entry, ICaseDriver driver, Expectations expectations)
     {
-        bool required = RequiredTier.IsRequired(entry);
+        bool required = RequiredTier.IsRequired(entry, driver.Capabilities);
         Expectation? expectation = expectations.Match(entry.Id);
         if (expectation?.Status == ExpectationStatus.Skip)
         {
@@ -166,10 +166,10 @@ public static class ConformanceRunner
         CaseResult result = answer.Response is null
             ? new CaseResult(entry.Id, answer.Failure ?? CaseVerdict.Errored, [], answer.Message)
             : CaseGrader.Grade(fixture, answer.Response);
-        IReadOnlyList<Finding> findings = result.Verdict == CaseVerdict.Failed && answer.Response is not null
-            ? Diagnoser.Diagnose(fixture, answer.Response)
-            : [];
-        return Counted(result, required, findings, expectation, clock.Elapsed.TotalSeconds);
+        DiagnosisResult diagnosis = result.Verdict == CaseVerdict.Failed && answer.Response is not null
+            ? Diagnoser.Examine(fixture, answer.Response)
+            : DiagnosisResult.None;
+        return Counted(result, required, diagnosis.Findings, expectation, clock.Elapsed.TotalSeconds) with { Ambiguity = diagnosis.Ambiguity };
     }
 
     /// <summary>

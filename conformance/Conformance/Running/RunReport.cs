@@ -37,6 +37,12 @@ public sealed record CaseReport(
     Expectation? Expectation,
     double Seconds)
 {
+    /// <summary>
+    /// When the failure got no diagnosis because two or more explanations fit it equally on this case: which ones.
+    /// Not a diagnosis: <see cref="Findings"/> stays empty.
+    /// </summary>
+    public Ambiguity? Ambiguity { get; init; }
+
     /// <summary>A pass of a case expected to fail.</summary>
     public bool UnexpectedPass => Verdict == CaseVerdict.Passed && Expectation?.Status == ExpectationStatus.Fail;
 }
@@ -69,7 +75,7 @@ public sealed record RunReport(
     public FixtureProvenance Provenance { get; init; } = FixtureProvenance.Unknown;
 
     /// <summary>The report format version (docs/protocol.md, "Reports").</summary>
-    public const string Version = "1.2.0";
+    public const string Version = "1.3.0";
 
     /// <summary>Cases counted as passed.</summary>
     public int Passed => Cases.Count(c => c.Outcome == Outcome.Passed);
