@@ -24,9 +24,12 @@ REQUIRED_FEATURES = {"training", "inference", "frozen", "sequence", "errors"}
 ITEM_SIZES = {"float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 
 
-def is_required(entry):
-    """RequiredTier.IsRequired: float32 cases that need only required features."""
-    return entry["dtype"] == "float32" and all(c in REQUIRED_FEATURES for c in entry["capabilities"])
+def is_required(entry, declared_dtypes):
+    """RequiredTier.IsRequired: cases that need only required features, in float32 for every implementation and in
+    float64 for one that declares float64 (claiming float64 means computing in float64)."""
+    if not all(c in REQUIRED_FEATURES for c in entry["capabilities"]):
+        return False
+    return entry["dtype"] == "float32" or (entry["dtype"] == "float64" and "float64" in declared_dtypes)
 
 
 #: (precision in bits, smallest normal exponent) of each dtype, for DTypes.Ulp.
