@@ -123,7 +123,7 @@ public class ExplainCommandTests
         CliResult result = CliRun.Invoke("--help");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("Exit codes: 0 success, 1 failures or problems found (run, fixtures verify), 2 invalid command line or input, 3 harness unusable (run), 70 internal error.", result.Output, StringComparison.Ordinal);
+        Assert.Contains("Exit codes: 0 success, 1 failures or problems found (run, fixtures verify, diagnose), 2 invalid command line or input, 3 harness unusable (run), 70 internal error.", result.Output, StringComparison.Ordinal);
         Assert.Contains("explain", result.Output, StringComparison.Ordinal);
     }
 

@@ -53,7 +53,7 @@ internal sealed class RunReports
                 throw new CommandLineValueException($"{twin.Option} and {option} both write {CommandLineValues.Quoted(destination.File)}: expected a different file for each report");
             }
 
-            if (expectations is not null && Path.GetFullPath(expectations) == destination.File)
+            if (expectations is not null && IsFile(expectations, destination.File))
             {
                 throw new CommandLineValueException($"{option} {CommandLineValues.Quoted(path)} is the --expectations file: expected another file for the report");
             }
@@ -97,5 +97,19 @@ internal sealed class RunReports
         }
 
         return new Outcome(destinationFailed, internalError);
+    }
+
+    /// <summary>Whether <paramref name="path"/> names <paramref name="fullPath"/>; a name no file can have (a NUL
+    /// character) names none, and is refused with one line when the expectations file is read.</summary>
+    private static bool IsFile(string path, string fullPath)
+    {
+        try
+        {
+            return Path.GetFullPath(path) == fullPath;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 }

@@ -72,6 +72,16 @@ public sealed class ExpectationsFileTests : IDisposable
     }
 
     [Fact]
+    public void NameWithANulCharacter_IsAOneLineFormatException()
+    {
+        // A response file can carry a NUL into an argument; the file system cannot name such a file.
+        var exception = Assert.Throws<FormatException>(() => Expectations.Load("1\u00002"));
+
+        Assert.StartsWith(@"expectations file '1\x002' cannot be read: ", exception.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', exception.Message);
+    }
+
+    [Fact]
     public void OversizedFile_IsRefusedBeforeItIsRead()
     {
         string path = Path.Combine(_directory, "huge.json");

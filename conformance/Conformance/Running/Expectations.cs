@@ -98,8 +98,9 @@ public sealed class Expectations
             info = new FileInfo(path);
             info = info.LinkTarget is null ? info : (FileInfo?)info.ResolveLinkTarget(returnFinalTarget: true) ?? info;
         }
-        catch (IOException exception)
+        catch (Exception exception) when (exception is IOException or ArgumentException)
         {
+            // ArgumentException: a name the file system cannot hold, such as one with a NUL character.
             throw new FormatException($"{file} cannot be read: {ReportText.OneLine(exception.Message)}");
         }
 
