@@ -30,6 +30,7 @@ public sealed class HarnessProcess : IDisposable
     private readonly Channel<ReceivedLine> _lines = Channel.CreateBounded<ReceivedLine>(1);
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly StringBuilder _stderr = new();
+    private readonly Task _stderrRead;
     private readonly Lock _stderrLock = new();
     private readonly Lock _killLock = new();
     private long _stderrDropped;
@@ -48,7 +49,7 @@ public sealed class HarnessProcess : IDisposable
         }
 
         _ = Task.Factory.StartNew(ReadStdout, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        _ = Task.Run(ReadStderrAsync);
+        _stderrRead = Task.Run(ReadStderrAsync);
     }
 
     /// <summary>The command line, as given.</summary>
@@ -135,6 +136,15 @@ public sealed class HarnessProcess : IDisposable
     /// <param name="timeout">How long to wait.</param>
     /// <returns>Whether it has exited.</returns>
     public bool WaitForExit(TimeSpan timeout) => _exited.Task.Wait(timeout);
+
+    /// <summary>
+    /// Waits until stderr reaches its end (every writer closed it), at most <paramref name="timeout"/>: a harness that
+    /// has exited may still have its last words in the pipe, and a message quoting its stderr must not race them.
+    /// </summary>
+    /// <param name="timeout">How long to wait at most; a child that keeps the pipe open costs no more than this.</param>
+    /// <returns>True when all of stderr was read.</returns>
+    public bool WaitForStderrEnd(TimeSpan timeout) =>
+        Task.WhenAny(_stderrRead, Task.Delay(timeout)).GetAwaiter().GetResult() == _stderrRead; // WhenAny never throws
 
     /// <summary>Sends one line, waiting at most until the harness has read it.</summary>
     /// <param name="line">The JSON message.</param>

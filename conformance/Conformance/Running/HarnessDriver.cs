@@ -399,7 +399,12 @@ public sealed class HarnessDriver : ICaseDriver
 
     private static string ExitNote(HarnessProcess process, bool always = false)
     {
-        process.WaitForExit(TimeSpan.FromMilliseconds(500));
+        if (process.WaitForExit(TimeSpan.FromMilliseconds(500)))
+        {
+            // The exit can be seen before the last stderr bytes are read: the last line is what the user needs.
+            process.WaitForStderrEnd(TimeSpan.FromMilliseconds(500));
+        }
+
         string code = process.ExitCode is int exit
             ? $" (exit code {exit.ToString(CultureInfo.InvariantCulture)})"
             : always ? " (exit code unknown)" : "";
