@@ -84,11 +84,7 @@ public class ExplainHintsTests
     [InlineData("--shape", "2.5", "bnaxis: --shape '2.5' is not a whole number: expected comma-separated dimensions such as 8,32,32,3")]
     public void SingleBadValue_IsNamedOnce(string option, string value, string message)
     {
-        string[] args = option == "--axis"
-            ? ["explain", "--shape", "2,3", "--axis", value]
-            : ["explain", "--shape", value];
-
-        CliResult result = CliRun.Invoke(args);
+        CliResult result = ExplainWith(option, value);
 
         CliAssert.UsageError(result);
         Assert.Equal(message + "\n", result.Error);
@@ -101,16 +97,16 @@ public class ExplainHintsTests
     [InlineData("--shape", "7,,3", "bnaxis: --shape '7,,3' has an empty entry: expected comma-separated dimensions such as 8,32,32,3")]
     public void BadEntryOfAList_QuotesTheListOnceAndTheEntryApart(string option, string value, string message)
     {
-        string[] args = option == "--axis"
-            ? ["explain", "--shape", "2,3", "--axis", value]
-            : ["explain", "--shape", value];
-
-        CliResult result = CliRun.Invoke(args);
+        CliResult result = ExplainWith(option, value);
 
         CliAssert.UsageError(result);
         Assert.Equal(message + "\n", result.Error);
         Assert.Equal(1, Occurrences(result.Error, $"'{value}'"));
     }
+
+    /// <summary>Runs explain with <paramref name="value"/> as its --axis (on a valid shape) or as its --shape.</summary>
+    private static CliResult ExplainWith(string option, string value) =>
+        CliRun.Invoke(option == "--axis" ? ["explain", "--shape", "2,3", "--axis", value] : ["explain", "--shape", value]);
 
     private static int Occurrences(string text, string value)
     {
