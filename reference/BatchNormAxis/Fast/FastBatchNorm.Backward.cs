@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace BatchNormAxis;
 
@@ -21,6 +22,13 @@ public sealed unsafe partial class FastBatchNorm
         int channels = layout.ChannelCount;
         Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
         var rows = new RowLayout(layout, layoutScratch);
+        if (typeof(T) == typeof(float) && WideColumns.Fits(rows))
+        {
+            BackwardWide(
+                rows, options, training && options.Trainable, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dy), Cast<T, float>(weights), Cast<T, float>(destinations));
+            return;
+        }
+
         double[] doubles = ArrayPool<double>.Shared.Rent(4 * channels);
         T[] coefficients = ArrayPool<T>.Shared.Rent(4 * channels);
         try
@@ -60,25 +68,7 @@ public sealed unsafe partial class FastBatchNorm
                 }
 
                 // Per-channel coefficients of dx = a · dy + b · (x - mean) + c.
-                double count = layout.ReductionCount;
-                for (int c = 0; c < channels; c++)
-                {
-                    double inverse = 1 / Math.Sqrt(variance[c] + options.Epsilon);
-                    double gamma = options.Scale ? double.CreateTruncating(weights.Gamma[c]) : 1.0;
-                    double scale = gamma * inverse;
-                    a[c] = T.CreateTruncating(scale);
-                    b[c] = useBatchStatistics ? T.CreateTruncating(-scale * inverse * inverse * sumDyCentred[c] / count) : T.Zero;
-                    cc[c] = useBatchStatistics ? T.CreateTruncating(-scale * sumDy[c] / count) : T.Zero;
-                    if (options.Scale)
-                    {
-                        destinations.Dgamma[c] = T.CreateTruncating(sumDyCentred[c] * inverse);
-                    }
-
-                    if (options.Center)
-                    {
-                        destinations.Dbeta[c] = T.CreateTruncating(sumDy[c]);
-                    }
-                }
+                GradientCoefficients.Compute(variance, sumDy, sumDyCentred, weights.Gamma, options, useBatchStatistics, layout.ReductionCount, a, b, cc, destinations.Dgamma, destinations.Dbeta);
 
                 // Pass 2: dx.
                 var elementwise = new Tiling(rows.RowCount, rows.RowLength, 1, rows.RowsShareChannels ? FastTuning.ColumnsPerChunk : 0, FastTuning.MaximumElementwiseRowChunks);

@@ -88,6 +88,12 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
         var rows = new RowLayout(layout, layoutScratch);
         bool useBatchStatistics = training && options.Trainable;
+        if (typeof(T) == typeof(float) && WideColumns.Fits(rows))
+        {
+            ForwardWide(rows, options, useBatchStatistics, MemoryMarshal.Cast<T, float>(x), Cast<T, float>(weights), Cast<T, float>(destinations));
+            return;
+        }
+
         double[] sums = ArrayPool<double>.Shared.Rent(useBatchStatistics ? 3 * channels : 0);
         T[] parameters = ArrayPool<T>.Shared.Rent(2 * channels);
         try
@@ -181,4 +187,9 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         where TFrom : struct
         where TTo : struct =>
         new(MemoryMarshal.Cast<TFrom, TTo>(destinations.Y), MemoryMarshal.Cast<TFrom, TTo>(destinations.MovingMean), MemoryMarshal.Cast<TFrom, TTo>(destinations.MovingVariance), MemoryMarshal.Cast<TFrom, TTo>(destinations.Mean), MemoryMarshal.Cast<TFrom, TTo>(destinations.Variance));
+
+    private static BackwardDestinations<TTo> Cast<TFrom, TTo>(BackwardDestinations<TFrom> destinations)
+        where TFrom : struct
+        where TTo : struct =>
+        new(MemoryMarshal.Cast<TFrom, TTo>(destinations.Dx), MemoryMarshal.Cast<TFrom, TTo>(destinations.Dgamma), MemoryMarshal.Cast<TFrom, TTo>(destinations.Dbeta));
 }

@@ -53,6 +53,19 @@ internal static class FastTuning
     /// </summary>
     public const int ElementwiseColumnsPerBlock = 2048;
 
+    /// <summary>
+    /// Bytes of one input's rows in a chunk of the wide-columns path (<see cref="WideColumns"/>): x and dy of a
+    /// backward chunk (512 KB) and the rows it writes stay within the 1 MB L2 of the machine docs/performance.md
+    /// measures on, so the chunk's second and third reads come from cache.
+    /// </summary>
+    public const int WideChunkBytes = 256 * 1024;
+
+    /// <summary>Rows at most for the wide-columns path: a chunk is then at least <see cref="ChannelsPerBlock"/> columns wide.</summary>
+    public const int WideMaximumRows = WideChunkBytes / (sizeof(float) * ChannelsPerBlock);
+
+    /// <summary>Columns per chunk of the wide-columns path for inputs of <paramref name="rows"/> rows: a multiple of <see cref="ChannelsPerBlock"/>.</summary>
+    public static int WideColumnsPerChunk(int rows) => Math.Max(1, WideChunkBytes / (sizeof(float) * rows) / ChannelsPerBlock) * ChannelsPerBlock;
+
     /// <summary>Row chunks of a summing pass whose partial sums of <c>2 × width</c> doubles fit the budget.</summary>
     public static int MaximumPartialSlots(int width) => Math.Clamp(PartialSumBudget / (2 * width), 1, MaximumSummingRowChunks);
 }

@@ -1,0 +1,69 @@
+namespace BatchNormAxis;
+
+/// <summary>
+/// The wide-columns path of the fast implementation (<see cref="WideColumns"/>): float32 channels-last inputs of
+/// few rows, one block of columns at a time from start to end, on the same kernels as the pass-by-pass path.
+/// </summary>
+public sealed unsafe partial class FastBatchNorm
+{
+    private void ForwardWide(RowLayout rows, BatchNormOptions options, bool useBatchStatistics, ReadOnlySpan<float> x, BatchNormWeights<float> weights, ForwardDestinations<float> destinations)
+    {
+        Tiling chunks = WideColumns.Chunks(rows);
+        fixed (float* pX = x)
+        fixed (float* pY = destinations.Y)
+        fixed (float* pGamma = weights.Gamma)
+        fixed (float* pBeta = weights.Beta)
+        fixed (float* pMovingMean = weights.MovingMean)
+        fixed (float* pMovingVariance = weights.MovingVariance)
+        fixed (float* pNewMovingMean = destinations.MovingMean)
+        fixed (float* pNewMovingVariance = destinations.MovingVariance)
+        fixed (float* pMean = destinations.Mean)
+        fixed (float* pVariance = destinations.Variance)
+        {
+            var job = new WideForwardJob(
+                pX,
+                pY,
+                rows,
+                chunks,
+                useBatchStatistics,
+                options,
+                Pin(weights, pGamma, pBeta, pMovingMean, pMovingVariance),
+                new(pNewMovingMean, destinations.MovingMean.Length),
+                new(pNewMovingVariance, destinations.MovingVariance.Length),
+                new(pMean, destinations.Mean.Length),
+                new(pVariance, destinations.Variance.Length));
+            ChunkScheduler.Run(job, chunks.Count, Threads);
+        }
+    }
+
+    private void BackwardWide(RowLayout rows, BatchNormOptions options, bool useBatchStatistics, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, BatchNormWeights<float> weights, BackwardDestinations<float> destinations)
+    {
+        Tiling chunks = WideColumns.Chunks(rows);
+        fixed (float* pX = x)
+        fixed (float* pDy = dy)
+        fixed (float* pDx = destinations.Dx)
+        fixed (float* pGamma = weights.Gamma)
+        fixed (float* pBeta = weights.Beta)
+        fixed (float* pMovingMean = weights.MovingMean)
+        fixed (float* pMovingVariance = weights.MovingVariance)
+        fixed (float* pDgamma = destinations.Dgamma)
+        fixed (float* pDbeta = destinations.Dbeta)
+        {
+            var job = new WideBackwardJob(
+                pX,
+                pDy,
+                pDx,
+                rows,
+                chunks,
+                useBatchStatistics,
+                options,
+                Pin(weights, pGamma, pBeta, pMovingMean, pMovingVariance),
+                new(pDgamma, destinations.Dgamma.Length),
+                new(pDbeta, destinations.Dbeta.Length));
+            ChunkScheduler.Run(job, chunks.Count, Threads);
+        }
+    }
+
+    private static PinnedWeights Pin(BatchNormWeights<float> weights, float* gamma, float* beta, float* movingMean, float* movingVariance) =>
+        new(new(gamma, weights.Gamma.Length), new(beta, weights.Beta.Length), new(movingMean, weights.MovingMean.Length), new(movingVariance, weights.MovingVariance.Length));
+}

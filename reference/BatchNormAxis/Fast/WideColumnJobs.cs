@@ -1,0 +1,118 @@
+namespace BatchNormAxis;
+
+/// <summary>The per-channel arrays of a call, pinned, for chunks to slice (see <see cref="PinnedChannels{T}"/>).</summary>
+internal readonly record struct PinnedWeights(
+    PinnedChannels<float> Gamma, PinnedChannels<float> Beta, PinnedChannels<float> MovingMean, PinnedChannels<float> MovingVariance)
+{
+    public BatchNormWeights<float> Slice(int first, int count) =>
+        new(Gamma.Slice(first, count), Beta.Slice(first, count), MovingMean.Slice(first, count), MovingVariance.Slice(first, count));
+}
+
+/// <summary>
+/// A float32 forward of a wide channels-last input, one block of columns per chunk (<see cref="WideColumns"/>):
+/// shifted sums (training), the per-channel fold, then y = x · scale + shift, all while the block is in cache.
+/// </summary>
+internal readonly unsafe struct WideForwardJob(
+    float* x,
+    float* y,
+    RowLayout rows,
+    Tiling chunks,
+    bool useBatchStatistics,
+    BatchNormOptions options,
+    PinnedWeights weights,
+    PinnedChannels<float> newMovingMean,
+    PinnedChannels<float> newMovingVariance,
+    PinnedChannels<float> mean,
+    PinnedChannels<float> variance) : IChunkJob
+{
+    public void Run(int chunk)
+    {
+        int width = rows.RowLength;
+        (_, _, int first, int n) = chunks[chunk];
+        using var doubles = new WideColumns.Scratch<double>(3 * n);
+        using var floats = new WideColumns.Scratch<float>(2 * n);
+        Span<double> shifts = useBatchStatistics ? doubles[0, n] : default;
+        Span<double> sums = useBatchStatistics ? doubles[1, n] : default;
+        Span<double> squares = useBatchStatistics ? doubles[2, n] : default;
+        if (useBatchStatistics)
+        {
+            Conversions.Widen(new ReadOnlySpan<float>(x + first, n), shifts); // the shift is row 0, as the pass-by-pass path's
+            WideColumns.SumShifted(x, rows, chunks, chunk, sums, squares);
+        }
+
+        Span<float> scale = floats[0, n];
+        Span<float> offset = floats[1, n];
+        var inputs = new ChannelFold.Inputs<float>(useBatchStatistics, shifts, sums, squares, (double)rows.RowCount, options, weights.Slice(first, n));
+        var destinations = new ForwardDestinations<float>(
+            default, newMovingMean.Slice(first, n), newMovingVariance.Slice(first, n), mean.Slice(first, n), variance.Slice(first, n));
+        int folded = ChannelFold.Float(inputs, destinations, scale, offset);
+        ChannelFold.Scalar(folded, inputs, destinations, scale, offset);
+
+        for (int r = 0; r < rows.RowCount; r++)
+        {
+            long start = ((long)r * width) + first;
+            FastKernels.ScaleShift(new ReadOnlySpan<float>(x + start, n), scale, offset, new Span<float>(y + start, n));
+        }
+    }
+}
+
+/// <summary>
+/// A float32 backward of a wide channels-last input, one block of columns per chunk (<see cref="WideColumns"/>):
+/// the statistics of the call, Σ dy and Σ dy · (x - mean), the coefficients, then dx, all while the block is in cache.
+/// </summary>
+internal readonly unsafe struct WideBackwardJob(
+    float* x,
+    float* dy,
+    float* dx,
+    RowLayout rows,
+    Tiling chunks,
+    bool useBatchStatistics,
+    BatchNormOptions options,
+    PinnedWeights weights,
+    PinnedChannels<float> dgamma,
+    PinnedChannels<float> dbeta) : IChunkJob
+{
+    public void Run(int chunk)
+    {
+        int width = rows.RowLength;
+        (_, _, int first, int n) = chunks[chunk];
+        using var doubles = new WideColumns.Scratch<double>(5 * n);
+        using var floats = new WideColumns.Scratch<float>(4 * n);
+        Span<double> mean = doubles[0, n];
+        Span<double> variance = doubles[1, n];
+        Span<double> shifts = doubles[2, n];
+        Span<double> sumDy = doubles[3, n];
+        Span<double> sumDyCentred = doubles[4, n];
+        BatchNormWeights<float> channelWeights = weights.Slice(first, n);
+        if (useBatchStatistics)
+        {
+            Conversions.Widen(new ReadOnlySpan<float>(x + first, n), shifts);
+            WideColumns.SumShifted(x, rows, chunks, chunk, mean, variance);
+            for (int i = 0; i < n; i++)
+            {
+                (mean[i], variance[i]) = ChannelFold.StatisticsFromSums(shifts[i], mean[i], variance[i], rows.RowCount);
+            }
+        }
+        else
+        {
+            Conversions.Widen(channelWeights.MovingMean, mean);
+            Conversions.Widen(channelWeights.MovingVariance, variance);
+        }
+
+        Span<float> roundedMean = floats[0, n];
+        Conversions.Narrow(mean, roundedMean);
+        WideColumns.SumGradients(x, dy, rows, chunks, chunk, roundedMean, sumDy, sumDyCentred);
+        Span<float> a = floats[1, n];
+        Span<float> b = floats[2, n];
+        Span<float> c = floats[3, n];
+        GradientCoefficients.Compute(
+            variance, sumDy, sumDyCentred, channelWeights.Gamma, options, useBatchStatistics, rows.RowCount, a, b, c, dgamma.Slice(first, n), dbeta.Slice(first, n));
+
+        for (int r = 0; r < rows.RowCount; r++)
+        {
+            long start = ((long)r * width) + first;
+            FastGradientKernels.GradientRow(
+                new ReadOnlySpan<float>(x + start, n), new ReadOnlySpan<float>(dy + start, n), roundedMean, a, b, c, new Span<float>(dx + start, n));
+        }
+    }
+}
