@@ -17,7 +17,7 @@
 # (scripts/compat/PeerBench, one process each), libtorch (scripts/compat/bench_torch.py). Per cell: warm-up calls (at
 # least 30 and 0.5 s: tiered compilation), then the median of 30 calls, each timed on its own. Their JSON lines go to
 # artifacts/bench/round-K.jsonl (replaced on every run); scripts/compat/render_bench.py turns them into the table.
-# A full run (3 rounds) takes about 5 minutes on 2 cores, plus the builds. Nothing here is part of .ci/run or
+# A full run (3 rounds) takes about 3.5 minutes on 2 cores (64 s a round), plus the builds. Nothing here is part of .ci/run or
 # `dotnet test`: run it on a quiet machine.
 #
 # Installs what is missing (skips what is present): clang (the probe is built with clang -O2 -march=native) and
