@@ -11,6 +11,7 @@
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
+using BatchNormAxis.Harnesses.OnnxRuntime;
 using BatchNormAxis.PeerBench;
 using Microsoft.ML.OnnxRuntime;
 
@@ -76,19 +77,10 @@ if (tool == "fast")
 }
 else
 {
-    try
+    sessionOptions = SequentialCpuSession.TryCreateOptions(threads, out string problem);
+    if (sessionOptions is null)
     {
-        sessionOptions = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-    }
-    catch (Exception error) when (error is TypeInitializationException or DllNotFoundException or OnnxRuntimeException)
-    {
-        Console.Error.WriteLine($"peer-bench: cannot load ONNX Runtime's native library ({(error.InnerException ?? error).Message.Split('\n')[0].Trim()}); rebuild with: dotnet build -c Release scripts/compat/PeerBench");
+        Console.Error.WriteLine($"peer-bench: {problem}; rebuild with: dotnet build -c Release scripts/compat/PeerBench");
         return 3;
     }
 
