@@ -6,7 +6,8 @@ namespace BatchNormAxis.Harnesses.OnnxRuntime;
 /// → Reshape(permuted shape) → Transpose(inverse)</c>, the transposes omitted when the permutation is the identity.
 /// Graph inputs are X, scale, B, mean, var (the last four of shape [prod K]); outputs Y, and in training mode
 /// running_mean and running_var. Opset 15, IR version 8. The bytes are the ModelProto protobuf, written by
-/// <see cref="ProtoWriter"/> (field numbers from onnx/onnx.proto).
+/// <see cref="ProtoWriter"/> (field numbers from onnx/onnx.proto). <see cref="ChannelsFirstBatchNormalization"/> is
+/// the transpose-free graph of a keep-set of consecutive axes, for the peer benchmark (scripts/compat/PeerBench).
 /// </summary>
 internal static class OnnxGraph
 {
@@ -48,14 +49,7 @@ internal static class OnnxGraph
         }
 
         nodes.Add(Node("Reshape", [current, "shape_2d"], ["X_2d"]));
-        string[] bnOutputs = training ? ["Y_2d", "running_mean", "running_var"] : ["Y_2d"];
-        nodes.Add(Node(
-            "BatchNormalization",
-            ["X_2d", "scale", "B", "mean", "var"],
-            bnOutputs,
-            FloatAttribute("epsilon", epsilon),
-            FloatAttribute("momentum", momentum),
-            IntAttribute("training_mode", training ? 1 : 0)));
+        nodes.Add(BatchNormalizationNode("X_2d", "Y_2d", training, momentum, epsilon));
         nodes.Add(Node("Reshape", ["Y_2d", "shape_permuted"], [identity ? "Y" : "Y_permuted"]));
         if (!identity)
         {
@@ -63,6 +57,46 @@ internal static class OnnxGraph
             nodes.Add(Node("Transpose", ["Y_permuted"], ["Y"], Ints("perm", inverse.Select(p => (long)p))));
         }
 
+        return Model(nodes, [("shape_2d", [rows, channels]), ("shape_permuted", permutedShape)], shape, channels, elementType, training);
+    }
+
+    /// <summary>
+    /// BatchNormalization as ONNX defines it, channels at axis 1 of <paramref name="channelsFirstShape"/>, without a
+    /// transpose: <c>X → Reshape(channelsFirstShape) → BatchNormalization → Reshape(shape)</c>, the reshapes omitted
+    /// when the shapes are equal. Any keep-set of consecutive axes has such a view, (product of the axes before, of the
+    /// kept axes, of the axes after): axis 1 of NCHW is X as it is, axis 0 of (32, 56, 56, 64) is (1, 32, 200704).
+    /// Same inputs and outputs as <see cref="BatchNormalization"/>.
+    /// </summary>
+    public static byte[] ChannelsFirstBatchNormalization(IReadOnlyList<long> shape, IReadOnlyList<long> channelsFirstShape, int elementType, bool training, float momentum, float epsilon)
+    {
+        bool same = shape.SequenceEqual(channelsFirstShape);
+        var nodes = new List<byte[]>();
+        if (!same)
+        {
+            nodes.Add(Node("Reshape", ["X", "shape_channels_first"], ["X_channels_first"]));
+        }
+
+        nodes.Add(BatchNormalizationNode(same ? "X" : "X_channels_first", same ? "Y" : "Y_channels_first", training, momentum, epsilon));
+        if (!same)
+        {
+            nodes.Add(Node("Reshape", ["Y_channels_first", "shape_x"], ["Y"]));
+        }
+
+        (string, long[])[] shapes = same ? [] : [("shape_channels_first", [.. channelsFirstShape]), ("shape_x", [.. shape])];
+        return Model(nodes, shapes, shape, channelsFirstShape[1], elementType, training);
+    }
+
+    private static byte[] BatchNormalizationNode(string x, string y, bool training, float momentum, float epsilon) => Node(
+        "BatchNormalization",
+        [x, "scale", "B", "mean", "var"],
+        training ? [y, "running_mean", "running_var"] : [y],
+        FloatAttribute("epsilon", epsilon),
+        FloatAttribute("momentum", momentum),
+        IntAttribute("training_mode", training ? 1 : 0));
+
+    /// <summary>The ModelProto around the nodes: int64 initializers (the shapes of Reshape), inputs X, scale, B, mean, var and outputs Y (and running_mean, running_var in training).</summary>
+    private static byte[] Model(List<byte[]> nodes, (string Name, long[] Values)[] shapes, IReadOnlyList<long> shape, long channels, int elementType, bool training)
+    {
         var graph = new ProtoWriter();
         foreach (byte[] node in nodes)
         {
@@ -70,8 +104,11 @@ internal static class OnnxGraph
         }
 
         graph.String(2, "keras_batch_normalization");
-        graph.Message(5, Int64Initializer("shape_2d", [rows, channels]));
-        graph.Message(5, Int64Initializer("shape_permuted", permutedShape));
+        foreach ((string name, long[] values) in shapes)
+        {
+            graph.Message(5, Int64Initializer(name, values));
+        }
+
         graph.Message(11, ValueInfo("X", elementType, shape));
         foreach (string name in new[] { "scale", "B", "mean", "var" })
         {

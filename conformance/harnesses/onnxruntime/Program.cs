@@ -15,21 +15,10 @@ using BatchNormAxis.Harnesses.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-SessionOptions options;
-try
-{
-    options = new SessionOptions
-    {
-        IntraOpNumThreads = 1,
-        InterOpNumThreads = 1,
-        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-    };
-}
-catch (Exception error) when (error is TypeInitializationException or DllNotFoundException or OnnxRuntimeException)
+if (SequentialCpuSession.TryCreateOptions(1, out string problem) is not SessionOptions options)
 {
     // One line for the runner's report instead of a stack trace.
-    Console.Error.WriteLine($"onnxruntime harness: cannot load ONNX Runtime's native library ({(error.InnerException ?? error).Message.Split('\n')[0].Trim()}); rebuild with: dotnet build -c Release conformance/harnesses/onnxruntime");
+    Console.Error.WriteLine($"onnxruntime harness: {problem}; rebuild with: dotnet build -c Release conformance/harnesses/onnxruntime");
     return 3;
 }
 
