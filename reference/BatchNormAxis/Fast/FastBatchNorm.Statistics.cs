@@ -86,14 +86,14 @@ public sealed unsafe partial class FastBatchNorm
     }
 
     /// <summary>
-    /// Runs a summing job whose row chunks each add into their own slot of <c>2 × width</c> doubles, then merges the
+    /// Runs a summing job whose row chunks each add into their own slot of <c>sumsPerChannel × width</c> doubles, then merges the
     /// slots in chunk order into <paramref name="destination"/>. With one row chunk the destination is the slot.
     /// </summary>
-    private void SumInSlots<TJob>(TJob job, Tiling tiling, int width, double* destination)
+    private void SumInSlots<TJob>(TJob job, Tiling tiling, int width, double* destination, int sumsPerChannel = 2)
         where TJob : struct, IPartialSumJob<TJob>
     {
         int slots = tiling.RowChunks;
-        int slotsLength = 2 * width * slots;
+        int slotsLength = sumsPerChannel * width * slots;
         double[]? rented = slots > 1 ? ArrayPool<double>.Shared.Rent(slotsLength) : null;
         try
         {
@@ -104,7 +104,7 @@ public sealed unsafe partial class FastBatchNorm
                 ChunkScheduler.Run(job.WithPartials(partials), tiling.Count, Threads);
                 if (slots > 1)
                 {
-                    PartialSums.Merge(partials, slots, 2 * width, destination);
+                    PartialSums.Merge(partials, slots, sumsPerChannel * width, destination);
                 }
             }
         }

@@ -31,7 +31,8 @@ public sealed unsafe partial class FastBatchNorm
                 new(pNewMovingMean, destinations.MovingMean.Length),
                 new(pNewMovingVariance, destinations.MovingVariance.Length),
                 new(pMean, destinations.Mean.Length),
-                new(pVariance, destinations.Variance.Length));
+                new(pVariance, destinations.Variance.Length),
+                StreamingStores.PaysFor(x.Length, sizeof(float), chunks.ColumnsPerChunk));
             ChunkScheduler.Run(job, chunks.Count, Threads);
         }
     }
@@ -59,7 +60,8 @@ public sealed unsafe partial class FastBatchNorm
                 options,
                 Pin(weights, pGamma, pBeta, pMovingMean, pMovingVariance),
                 new(pDgamma, destinations.Dgamma.Length),
-                new(pDbeta, destinations.Dbeta.Length));
+                new(pDbeta, destinations.Dbeta.Length),
+                StreamingStores.PaysFor(x.Length, sizeof(float), chunks.ColumnsPerChunk));
             ChunkScheduler.Run(job, chunks.Count, Threads);
         }
     }

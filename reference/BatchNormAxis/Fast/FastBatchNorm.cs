@@ -88,14 +88,15 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
         var rows = new RowLayout(layout, layoutScratch);
         bool useBatchStatistics = training && options.Trainable;
-        if (typeof(T) == typeof(float) && WideColumns.Fits(rows))
+        if (typeof(T) == typeof(float) && useBatchStatistics && WideColumns.Fits(rows))
         {
             ForwardWide(rows, options, useBatchStatistics, MemoryMarshal.Cast<T, float>(x), Cast<T, float>(weights), Cast<T, float>(destinations));
             return;
         }
 
         double[] sums = ArrayPool<double>.Shared.Rent(useBatchStatistics ? 3 * channels : 0);
-        T[] parameters = ArrayPool<T>.Shared.Rent(2 * channels);
+        int padded = channels + Vector<T>.Count; // whole rows read as one run need their channels repeated once
+        T[] parameters = ArrayPool<T>.Shared.Rent(2 * padded);
         try
         {
             Span<double> shifts = sums.AsSpan(0, useBatchStatistics ? channels : 0);
@@ -107,7 +108,7 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
 
             // One pass over the channels: statistics, fold, moving update and optional outputs (ChannelFold).
             Span<T> scale = parameters.AsSpan(0, channels);
-            Span<T> offset = parameters.AsSpan(channels, channels);
+            Span<T> offset = parameters.AsSpan(padded, channels);
             var fold = new ChannelFold.Inputs<T>(
                 useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums[shifts.Length..], layout.ReductionCount, options, weights);
             int folded = typeof(T) == typeof(float)
@@ -118,14 +119,19 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
                     MemoryMarshal.Cast<T, float>(offset))
                 : 0;
             ChannelFold.Scalar(folded, fold, destinations, scale, offset);
+            FastKernels.RepeatChannels(parameters.AsSpan(0, padded), channels);
+            FastKernels.RepeatChannels(parameters.AsSpan(padded, padded), channels);
 
-            var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, rows.RowsShareChannels ? FastTuning.ColumnsPerChunk : 0, FastTuning.MaximumElementwiseRowChunks);
+            // Few wide rows (axis=[1, 2, 3]) are written whole, one long run each, rather than in blocks of columns.
+            int columnsPerChunk = rows.RowsShareChannels && !WideColumns.Fits(rows) ? FastTuning.ColumnsPerChunk : 0;
+            var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, columnsPerChunk, FastTuning.MaximumElementwiseRowChunks);
             fixed (T* pX = x)
             fixed (T* pScale = scale)
             fixed (T* pOffset = offset)
             fixed (T* pY = destinations.Y)
             {
-                ChunkScheduler.Run(new FastNormalizeJob<T>(pX, pScale, pOffset, pY, rows, tiling), tiling.Count, Threads);
+                bool streaming = StreamingStores.PaysFor(x.Length, sizeof(T), FastNormalizeJob<T>.RunLength(rows, tiling));
+                ChunkScheduler.Run(new FastNormalizeJob<T>(pX, pScale, pOffset, pY, rows, tiling, streaming), tiling.Count, Threads);
             }
         }
         finally

@@ -4,122 +4,153 @@ using System.Runtime.InteropServices;
 namespace BatchNormAxis;
 
 /// <summary>
-/// The inner loops of <see cref="FastBatchNorm"/>'s backward pass (float32 and float64). Pass 1 sums, per channel, dy and
-/// dy · (x - mean), the second already centred so a large mean cannot cancel it; pass 2 writes
+/// The inner loops of <see cref="FastBatchNorm"/>'s backward pass (float32 and float64). Pass 1 sums, per channel,
+/// d = x - shift, d², dy and dy · d (<see cref="FoldedSums"/>): with a shift near the mean these give the statistics
+/// and Σ dy · (x - mean) in one pass; with the mean itself as the shift, Σ dy · (x - mean) directly. Pass 2 writes
 /// dx = a · dy + b · (x - mean) + c with per-channel coefficients. float32 channels-last sums run in float32 lanes
 /// over short blocks and are added into double once per block, as in <see cref="FastKernels"/>; every other sum is
 /// in double. Vectors and summation order as in <see cref="FastKernels"/>.
 /// </summary>
 internal static class FastGradientKernels
 {
-    /// <summary>Channels-last rows: sumDy[c] += Σ dy, sumDyCentred[c] += Σ dy · (x - mean[c]) over <paramref name="rows"/> rows.</summary>
-    public static void AccumulateChannelBlock(
-        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int rowStride, int rows, ReadOnlySpan<float> mean,
-        Span<float> scratchDy, Span<float> scratchDyCentred, Span<double> sumDy, Span<double> sumDyCentred)
+    /// <summary>
+    /// Backward pass 1 with the statistics folded in, channels-last float32 rows: per channel, with d = x - shift,
+    /// sums[0] += Σ d, sums[1] += Σ d², sums[2] += Σ dy, sums[3] += Σ dy · d over <paramref name="rows"/> rows
+    /// (each of the four spans as long as the shift). Accumulated in float32 lanes over the block (at most
+    /// <see cref="FastTuning.RowsPerBlock"/> rows, of values shifted near zero), then added once into double.
+    /// </summary>
+    public static void AccumulateFoldedBlock(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> scratch, FoldedSums sums)
     {
-        int width = mean.Length;
-        Span<float> blockDy = scratchDy[..width];
-        Span<float> blockDyCentred = scratchDyCentred[..width];
-        blockDy.Clear();
-        blockDyCentred.Clear();
-        ref float mRef = ref MemoryMarshal.GetReference(mean);
-        ref float sRef = ref MemoryMarshal.GetReference(blockDy);
-        ref float pRef = ref MemoryMarshal.GetReference(blockDyCentred);
+        // Row by row, the block's four float32 sums in scratch (in L1) between rows: each row is read from start to
+        // end, so x and dy stream through memory in order (a vector of channels over all rows would jump a row
+        // length at every step).
+        int width = shift.Length;
+        int stride = FastTuning.ChannelsPerBlock;
+        Span<float> s1 = scratch[..width];
+        Span<float> s2 = scratch.Slice(stride, width);
+        Span<float> sg = scratch.Slice(2 * stride, width);
+        Span<float> sp = scratch.Slice(3 * stride, width);
+        scratch.Clear();
+        ref float kRef = ref MemoryMarshal.GetReference(shift);
+        ref float aRef = ref MemoryMarshal.GetReference(s1);
+        ref float bRef = ref MemoryMarshal.GetReference(s2);
+        ref float cRef = ref MemoryMarshal.GetReference(sg);
+        ref float dRef = ref MemoryMarshal.GetReference(sp);
         for (int r = 0; r < rows; r++)
         {
-            ref float xRef = ref MemoryMarshal.GetReference(x.Slice(r * rowStride, width));
-            ref float gRef = ref MemoryMarshal.GetReference(dy.Slice(r * rowStride, width));
+            ReadOnlySpan<float> xRow = x.Slice(r * rowStride, width);
+            ReadOnlySpan<float> gRow = dy.Slice(r * rowStride, width);
+            ref float xRef = ref MemoryMarshal.GetReference(xRow);
+            ref float gRef = ref MemoryMarshal.GetReference(gRow);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
                 for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
                 {
+                    Vector<float> d = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)i);
                     Vector<float> g = Vector.LoadUnsafe(ref gRef, (nuint)i);
-                    Vector<float> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i);
-                    (Vector.LoadUnsafe(ref sRef, (nuint)i) + g).StoreUnsafe(ref sRef, (nuint)i);
-                    Vector.FusedMultiplyAdd(g, centred, Vector.LoadUnsafe(ref pRef, (nuint)i)).StoreUnsafe(ref pRef, (nuint)i);
+                    (Vector.LoadUnsafe(ref aRef, (nuint)i) + d).StoreUnsafe(ref aRef, (nuint)i);
+                    Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref bRef, (nuint)i)).StoreUnsafe(ref bRef, (nuint)i);
+                    (Vector.LoadUnsafe(ref cRef, (nuint)i) + g).StoreUnsafe(ref cRef, (nuint)i);
+                    Vector.FusedMultiplyAdd(g, d, Vector.LoadUnsafe(ref dRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
                 }
             }
 
             for (; i < width; i++)
             {
-                float g = dy[(r * rowStride) + i];
-                blockDy[i] += g;
-                blockDyCentred[i] = MathF.FusedMultiplyAdd(g, x[(r * rowStride) + i] - mean[i], blockDyCentred[i]);
+                float d = xRow[i] - shift[i];
+                float g = gRow[i];
+                s1[i] += d;
+                s2[i] = MathF.FusedMultiplyAdd(d, d, s2[i]);
+                sg[i] += g;
+                sp[i] = MathF.FusedMultiplyAdd(g, d, sp[i]);
             }
         }
 
-        FastKernels.AddWidened(blockDy, sumDy);
-        FastKernels.AddWidened(blockDyCentred, sumDyCentred);
+        FastKernels.AddWidened(s1, sums.Sum);
+        FastKernels.AddWidened(s2, sums.Squares);
+        FastKernels.AddWidened(sg, sums.SumDy);
+        FastKernels.AddWidened(sp, sums.SumDyShifted);
     }
 
-    /// <summary>A row of consecutive channels: sumDy[i] += dy[i], sumDyCentred[i] += dy[i] · (x[i] - mean[i]), in double.</summary>
-    public static void AccumulateChannels<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, Span<double> sumDy, Span<double> sumDyCentred)
+    /// <summary>The same four sums for a row of consecutive channels, in double (any layout, float32 or float64).</summary>
+    public static void AccumulateFoldedChannels<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<double> shift, FoldedSums sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
         {
             int half = Vector<double>.Count;
-            ref double sRef = ref MemoryMarshal.GetReference(sumDy);
-            ref double pRef = ref MemoryMarshal.GetReference(sumDyCentred);
             for (; i <= x.Length - (2 * half); i += 2 * half)
             {
-                (Vector<double> gLow, Vector<double> gHigh) = FastKernels.LoadWide(dy, i);
                 (Vector<double> xLow, Vector<double> xHigh) = FastKernels.LoadWide(x, i);
-                (Vector<double> mLow, Vector<double> mHigh) = FastKernels.LoadWide(mean, i);
-                AddGradient(gLow, xLow - mLow, ref sRef, ref pRef, (nuint)i);
-                AddGradient(gHigh, xHigh - mHigh, ref sRef, ref pRef, (nuint)(i + half));
+                (Vector<double> gLow, Vector<double> gHigh) = FastKernels.LoadWide(dy, i);
+                AddFolded(xLow - new Vector<double>(shift[i..]), gLow, sums, i);
+                AddFolded(xHigh - new Vector<double>(shift[(i + half)..]), gHigh, sums, i + half);
             }
         }
 
         for (; i < x.Length; i++)
         {
+            double d = double.CreateTruncating(x[i]) - shift[i];
             double g = double.CreateTruncating(dy[i]);
-            sumDy[i] += g;
-            sumDyCentred[i] += g * (double.CreateTruncating(x[i]) - double.CreateTruncating(mean[i]));
+            sums.Sum[i] += d;
+            sums.Squares[i] += d * d;
+            sums.SumDy[i] += g;
+            sums.SumDyShifted[i] += g * d;
         }
     }
 
-    /// <summary>One channel's run: Σ dy and Σ dy · (x - mean), accumulated in double (lane order: see <see cref="FastKernels"/>).</summary>
-    public static (double SumDy, double SumDyCentred) AccumulateOneChannel<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean)
+    /// <summary>The four sums of one channel's run, in double (lane order: see <see cref="FastKernels"/>).</summary>
+    public static (double Sum, double Squares, double SumDy, double SumDyShifted) AccumulateFoldedOneChannel<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, double shift)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double sumDy = 0;
-        double sumDyCentred = 0;
-        double m = double.CreateTruncating(mean);
+        double s1 = 0, s2 = 0, sg = 0, sp = 0;
         int i = 0;
         int step = 2 * Vector<double>.Count;
         if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && x.Length >= step)
         {
-            var vm = new Vector<double>(m);
-            Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero, p0 = Vector<double>.Zero, p1 = Vector<double>.Zero;
+            var k = new Vector<double>(shift);
+            Vector<double> a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, ag = Vector<double>.Zero, ap = Vector<double>.Zero;
+            Vector<double> b1 = Vector<double>.Zero, b2 = Vector<double>.Zero, bg = Vector<double>.Zero, bp = Vector<double>.Zero;
             for (; i <= x.Length - step; i += step)
             {
-                (Vector<double> gLow, Vector<double> gHigh) = FastKernels.LoadWide(dy, i);
                 (Vector<double> xLow, Vector<double> xHigh) = FastKernels.LoadWide(x, i);
-                s0 += gLow;
-                s1 += gHigh;
-                p0 = Vector.FusedMultiplyAdd(gLow, xLow - vm, p0);
-                p1 = Vector.FusedMultiplyAdd(gHigh, xHigh - vm, p1);
+                (Vector<double> gLow, Vector<double> gHigh) = FastKernels.LoadWide(dy, i);
+                Vector<double> d0 = xLow - k;
+                Vector<double> d1 = xHigh - k;
+                a1 += d0;
+                b1 += d1;
+                a2 = Vector.FusedMultiplyAdd(d0, d0, a2);
+                b2 = Vector.FusedMultiplyAdd(d1, d1, b2);
+                ag += gLow;
+                bg += gHigh;
+                ap = Vector.FusedMultiplyAdd(gLow, d0, ap);
+                bp = Vector.FusedMultiplyAdd(gHigh, d1, bp);
             }
 
-            sumDy = Vector.Sum(s0 + s1);
-            sumDyCentred = Vector.Sum(p0 + p1);
+            s1 = Vector.Sum(a1 + b1);
+            s2 = Vector.Sum(a2 + b2);
+            sg = Vector.Sum(ag + bg);
+            sp = Vector.Sum(ap + bp);
         }
 
         for (; i < x.Length; i++)
         {
+            double d = double.CreateTruncating(x[i]) - shift;
             double g = double.CreateTruncating(dy[i]);
-            sumDy += g;
-            sumDyCentred += g * (double.CreateTruncating(x[i]) - m);
+            s1 += d;
+            s2 += d * d;
+            sg += g;
+            sp += g * d;
         }
 
-        return (sumDy, sumDyCentred);
+        return (s1, s2, sg, sp);
     }
 
     /// <summary>Channels-last row: dx[i] = a[i] · dy[i] + b[i] · (x[i] - mean[i]) + c[i].</summary>
-    public static void GradientRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, Span<T> dx)
+    public static void GradientRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, Span<T> dx, bool streaming = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -132,11 +163,17 @@ internal static class FastGradientKernels
             ref T bRef = ref MemoryMarshal.GetReference(b);
             ref T cRef = ref MemoryMarshal.GetReference(c);
             ref T dRef = ref MemoryMarshal.GetReference(dx);
+            for (int head = streaming ? StreamingStores.Head(ref dRef, x.Length) : 0; i < head; i++)
+            {
+                dx[i] = T.FusedMultiplyAdd(a[i], dy[i], T.FusedMultiplyAdd(b[i], x[i] - mean[i], c[i]));
+            }
+
             for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
                 Vector<T> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i);
                 Vector<T> partial = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)i), centred, Vector.LoadUnsafe(ref cRef, (nuint)i));
-                FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
+                Vector<T> value = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref gRef, (nuint)i), partial);
+                StreamingStores.Store(value, ref dRef, (nuint)i, streaming);
             }
         }
 
@@ -146,8 +183,54 @@ internal static class FastGradientKernels
         }
     }
 
+    /// <summary>
+    /// Consecutive whole channels-last rows of <paramref name="period"/> channels read as one run, as
+    /// <see cref="FastKernels.ScaleShiftRows{T}"/> reads them: dx[k] = a · dy[k] + b · (x[k] - mean) + c of channel
+    /// k mod period, each coefficient array holding period + <see cref="Vector{T}.Count"/> values, the first repeated.
+    /// </summary>
+    public static void GradientRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, int period, Span<T> dx, bool streaming)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        int k = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        {
+            ref T xRef = ref MemoryMarshal.GetReference(x);
+            ref T gRef = ref MemoryMarshal.GetReference(dy);
+            ref T mRef = ref MemoryMarshal.GetReference(mean);
+            ref T aRef = ref MemoryMarshal.GetReference(a);
+            ref T bRef = ref MemoryMarshal.GetReference(b);
+            ref T cRef = ref MemoryMarshal.GetReference(c);
+            ref T dRef = ref MemoryMarshal.GetReference(dx);
+            for (int head = streaming ? StreamingStores.Head(ref dRef, x.Length) : 0; i < head; i++)
+            {
+                dx[i] = T.FusedMultiplyAdd(a[k], dy[i], T.FusedMultiplyAdd(b[k], x[i] - mean[k], c[k]));
+                k = k + 1 == period ? 0 : k + 1;
+            }
+
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                Vector<T> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)k);
+                Vector<T> partial = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)k), centred, Vector.LoadUnsafe(ref cRef, (nuint)k));
+                Vector<T> value = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)k), Vector.LoadUnsafe(ref gRef, (nuint)i), partial);
+                StreamingStores.Store(value, ref dRef, (nuint)i, streaming);
+                k += Vector<T>.Count;
+                while (k >= period)
+                {
+                    k -= period;
+                }
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            dx[i] = T.FusedMultiplyAdd(a[k], dy[i], T.FusedMultiplyAdd(b[k], x[i] - mean[k], c[k]));
+            k = k + 1 == period ? 0 : k + 1;
+        }
+    }
+
     /// <summary>One channel's run: dx = a · dy + b · (x - mean) + c.</summary>
-    public static void GradientRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean, T a, T b, T c, Span<T> dx)
+    public static void GradientRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean, T a, T b, T c, Span<T> dx, bool streaming = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -156,11 +239,16 @@ internal static class FastGradientKernels
             ref T xRef = ref MemoryMarshal.GetReference(x);
             ref T gRef = ref MemoryMarshal.GetReference(dy);
             ref T dRef = ref MemoryMarshal.GetReference(dx);
+            for (int head = streaming ? StreamingStores.Head(ref dRef, x.Length) : 0; i < head; i++)
+            {
+                dx[i] = T.FusedMultiplyAdd(a, dy[i], T.FusedMultiplyAdd(b, x[i] - mean, c));
+            }
+
             Vector<T> m = new(mean), va = new(a), vb = new(b), vc = new(c);
             for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
                 Vector<T> partial = FastKernels.FusedMultiplyAdd(vb, Vector.LoadUnsafe(ref xRef, (nuint)i) - m, vc);
-                FastKernels.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref gRef, (nuint)i), partial).StoreUnsafe(ref dRef, (nuint)i);
+                StreamingStores.Store(FastKernels.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref gRef, (nuint)i), partial), ref dRef, (nuint)i, streaming);
             }
         }
 
@@ -170,10 +258,12 @@ internal static class FastGradientKernels
         }
     }
 
-    /// <summary>sumDy[i] += g; sumDyCentred[i] += g · centred (not fused, as the scalar loop), for one double vector.</summary>
-    private static void AddGradient(Vector<double> g, Vector<double> centred, ref double sumDy, ref double sumDyCentred, nuint i)
+    /// <summary>Adds one double vector of channels from <paramref name="i"/> into the four folded sums (not fused, as the scalar loop).</summary>
+    private static void AddFolded(Vector<double> d, Vector<double> g, FoldedSums sums, int i)
     {
-        (Vector.LoadUnsafe(ref sumDy, i) + g).StoreUnsafe(ref sumDy, i);
-        (Vector.LoadUnsafe(ref sumDyCentred, i) + (g * centred)).StoreUnsafe(ref sumDyCentred, i);
+        (new Vector<double>(sums.Sum[i..]) + d).CopyTo(sums.Sum[i..]);
+        (new Vector<double>(sums.Squares[i..]) + (d * d)).CopyTo(sums.Squares[i..]);
+        (new Vector<double>(sums.SumDy[i..]) + g).CopyTo(sums.SumDy[i..]);
+        (new Vector<double>(sums.SumDyShifted[i..]) + (g * d)).CopyTo(sums.SumDyShifted[i..]);
     }
 }

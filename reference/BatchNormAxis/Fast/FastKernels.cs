@@ -123,6 +123,50 @@ internal static class FastKernels
         AddWidened(squaresScratch[..width], squares);
     }
 
+    /// <summary>
+    /// The same sums as <see cref="AccumulateChannelBlock"/>, in the same order for each channel, but row by row:
+    /// each row is read from start to end, with the block's float32 sums in <paramref name="sumScratch"/> and
+    /// <paramref name="squaresScratch"/> (as long as the row) between rows. Reading long rows one after another
+    /// keeps the hardware prefetchers on a single stream, where two vectors of channels over all the rows would
+    /// walk as many streams as there are rows.
+    /// </summary>
+    public static void AccumulateRowBlock(ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares)
+    {
+        int width = shift.Length;
+        Span<float> blockSum = sumScratch[..width];
+        Span<float> blockSquares = squaresScratch[..width];
+        blockSum.Clear();
+        blockSquares.Clear();
+        ref float kRef = ref MemoryMarshal.GetReference(shift);
+        ref float sRef = ref MemoryMarshal.GetReference(blockSum);
+        ref float qRef = ref MemoryMarshal.GetReference(blockSquares);
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = x.Slice(r * rowStride, width);
+            ref float xRef = ref MemoryMarshal.GetReference(row);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    Vector<float> d = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)i);
+                    (Vector.LoadUnsafe(ref sRef, (nuint)i) + d).StoreUnsafe(ref sRef, (nuint)i);
+                    Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref qRef, (nuint)i)).StoreUnsafe(ref qRef, (nuint)i);
+                }
+            }
+
+            for (; i < width; i++)
+            {
+                float d = row[i] - shift[i];
+                blockSum[i] += d;
+                blockSquares[i] = MathF.FusedMultiplyAdd(d, d, blockSquares[i]);
+            }
+        }
+
+        AddWidened(blockSum, sum);
+        AddWidened(blockSquares, squares);
+    }
+
     /// <summary>destination[i] += values[i] in double (exact widening, so the same bits as the scalar loop).</summary>
     public static void AddWidened(ReadOnlySpan<float> values, Span<double> destination)
     {
@@ -185,7 +229,7 @@ internal static class FastKernels
     }
 
     /// <summary>y = x * scale + shift, fused, element by element (a row of consecutive channels).</summary>
-    public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y)
+    public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y, bool streaming = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -197,10 +241,15 @@ internal static class FastKernels
             ref T sRef = ref MemoryMarshal.GetReference(scale);
             ref T bRef = ref MemoryMarshal.GetReference(shift);
             ref T yRef = ref MemoryMarshal.GetReference(y);
+            for (int head = streaming ? StreamingStores.Head(ref yRef, x.Length) : 0; i < head; i++)
+            {
+                y[i] = T.FusedMultiplyAdd(x[i], scale[i], shift[i]);
+            }
+
             for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)i), Vector.LoadUnsafe(ref bRef, (nuint)i))
-                    .StoreUnsafe(ref yRef, (nuint)i);
+                Vector<T> value = FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)i), Vector.LoadUnsafe(ref bRef, (nuint)i));
+                StreamingStores.Store(value, ref yRef, (nuint)i, streaming);
             }
         }
 
@@ -210,8 +259,60 @@ internal static class FastKernels
         }
     }
 
+    /// <summary>
+    /// y = x * scale + shift, fused, over consecutive whole rows of <paramref name="period"/> channels read as one
+    /// run (channels-last): element k belongs to channel k mod period. <paramref name="scale"/> and
+    /// <paramref name="shift"/> hold period + <see cref="Vector{T}.Count"/> values, the first ones repeated
+    /// (<see cref="RepeatChannels{T}"/>), so a vector that crosses into the next row loads its channels in one piece.
+    /// One long run instead of many short rows lets streaming stores start aligned once and fill whole lines.
+    /// </summary>
+    public static void ScaleShiftRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int period, Span<T> y, bool streaming)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        int c = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        {
+            ref T xRef = ref MemoryMarshal.GetReference(x);
+            ref T sRef = ref MemoryMarshal.GetReference(scale);
+            ref T bRef = ref MemoryMarshal.GetReference(shift);
+            ref T yRef = ref MemoryMarshal.GetReference(y);
+            for (int head = streaming ? StreamingStores.Head(ref yRef, x.Length) : 0; i < head; i++)
+            {
+                y[i] = T.FusedMultiplyAdd(x[i], scale[c], shift[c]);
+                c = c + 1 == period ? 0 : c + 1;
+            }
+
+            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                Vector<T> value = FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)c), Vector.LoadUnsafe(ref bRef, (nuint)c));
+                StreamingStores.Store(value, ref yRef, (nuint)i, streaming);
+                c += Vector<T>.Count;
+                while (c >= period)
+                {
+                    c -= period;
+                }
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            y[i] = T.FusedMultiplyAdd(x[i], scale[c], shift[c]);
+            c = c + 1 == period ? 0 : c + 1;
+        }
+    }
+
+    /// <summary>Fills <paramref name="values"/> past its first <paramref name="period"/> with those values repeated in order.</summary>
+    public static void RepeatChannels<T>(Span<T> values, int period)
+    {
+        for (int i = period; i < values.Length; i++)
+        {
+            values[i] = values[i - period];
+        }
+    }
+
     /// <summary>y = x * scale + shift, fused, with one scale and shift (a run of one channel's elements).</summary>
-    public static void ScaleShift<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y)
+    public static void ScaleShift<T>(ReadOnlySpan<T> x, T scale, T shift, Span<T> y, bool streaming = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -219,11 +320,16 @@ internal static class FastKernels
         {
             ref T xRef = ref MemoryMarshal.GetReference(x);
             ref T yRef = ref MemoryMarshal.GetReference(y);
+            for (int head = streaming ? StreamingStores.Head(ref yRef, x.Length) : 0; i < head; i++)
+            {
+                y[i] = T.FusedMultiplyAdd(x[i], scale, shift);
+            }
+
             var s = new Vector<T>(scale);
             var b = new Vector<T>(shift);
             for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
-                FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), s, b).StoreUnsafe(ref yRef, (nuint)i);
+                StreamingStores.Store(FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), s, b), ref yRef, (nuint)i, streaming);
             }
         }
 

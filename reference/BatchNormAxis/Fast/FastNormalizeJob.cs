@@ -12,9 +12,11 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
     private readonly T* _y;
     private readonly RowLayout _rows;
     private readonly Tiling _tiling;
+    private readonly bool _streaming;
 
-    public FastNormalizeJob(T* x, T* scale, T* shift, T* y, RowLayout rows, Tiling tiling)
+    public FastNormalizeJob(T* x, T* scale, T* shift, T* y, RowLayout rows, Tiling tiling, bool streaming)
     {
+        _streaming = streaming;
         _x = x;
         _scale = scale;
         _shift = shift;
@@ -25,6 +27,34 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
 
     public void Run(int chunk)
     {
+        if (_rows.RowsShareChannels && _tiling.ColumnChunks == 1)
+        {
+            // Whole rows of the same channels: the chunk is one run of memory.
+            (int firstRow, int rowCount, _, _) = _tiling[chunk];
+            long start = (long)firstRow * _rows.RowLength;
+            int length = rowCount * _rows.RowLength;
+            int padded = _rows.RowLength + Vector<T>.Count;
+            FastKernels.ScaleShiftRows(
+                new ReadOnlySpan<T>(_x + start, length), new ReadOnlySpan<T>(_scale, padded), new ReadOnlySpan<T>(_shift, padded), _rows.RowLength, new Span<T>(_y + start, length), _streaming);
+        }
+        else
+        {
+            RunRows(chunk);
+        }
+
+        if (_streaming)
+        {
+            StreamingStores.Fence();
+        }
+    }
+
+    /// <summary>The longest run of consecutive elements the job writes at once (streaming stores need long ones).</summary>
+    public static long RunLength(RowLayout rows, Tiling tiling) =>
+        rows.RowsShareChannels && tiling.ColumnChunks == 1 ? (long)tiling.RowsPerChunk * rows.RowLength
+        : rows.RowsShareChannels ? Math.Min(rows.RowLength, FastTuning.ElementwiseColumnsPerBlock) : rows.RowLength;
+
+    private void RunRows(int chunk)
+    {
         foreach (TileBlock row in new TileWalk(_tiling, _rows, chunk, 1, FastTuning.ElementwiseColumnsPerBlock, columnBlocksOutside: true))
         {
             var values = new ReadOnlySpan<T>(_x + row.Start, row.Length);
@@ -32,11 +62,11 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
             int c = row.Channel;
             if (_rows.InnermostKept)
             {
-                FastKernels.ScaleShift(values, new ReadOnlySpan<T>(_scale + c, row.Length), new ReadOnlySpan<T>(_shift + c, row.Length), destination);
+                FastKernels.ScaleShift(values, new ReadOnlySpan<T>(_scale + c, row.Length), new ReadOnlySpan<T>(_shift + c, row.Length), destination, _streaming);
             }
             else
             {
-                FastKernels.ScaleShift(values, _scale[c], _shift[c], destination);
+                FastKernels.ScaleShift(values, _scale[c], _shift[c], destination, _streaming);
             }
         }
     }

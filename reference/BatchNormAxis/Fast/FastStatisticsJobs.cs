@@ -35,7 +35,7 @@ internal readonly unsafe struct ChannelsLastStatisticsJob : IPartialSumJob<Chann
         Span<float> blockSquares = stackalloc float[FastTuning.ChannelsPerBlock];
         foreach (TileBlock block in new TileWalk(_tiling, _rows, chunk, FastTuning.RowsPerBlock, FastTuning.ChannelsPerBlock))
         {
-            FastKernels.AccumulateChannelBlock(
+            FastKernels.AccumulateRowBlock(
                 new ReadOnlySpan<float>(_x + block.Start, block.Extent(width)),
                 width,
                 block.Rows,

@@ -66,6 +66,29 @@ internal static class FastTuning
     /// <summary>Columns per chunk of the wide-columns path for inputs of <paramref name="rows"/> rows: a multiple of <see cref="ChannelsPerBlock"/>.</summary>
     public static int WideColumnsPerChunk(int rows) => Math.Max(1, WideChunkBytes / (sizeof(float) * rows) / ChannelsPerBlock) * ChannelsPerBlock;
 
+    /// <summary>
+    /// Outputs (y, dx) of at least this many bytes are written with streaming stores (<see cref="StreamingStores"/>):
+    /// larger than the caches a core can keep them in for the next layer, so a normal store's read of each line
+    /// before writing it is wasted traffic.
+    /// </summary>
+    public const long StreamingStoreBytes = 8L << 20;
+
+    /// <summary>Runs of consecutive output elements shorter than this take normal stores (see <see cref="StreamingStores.PaysFor"/>).</summary>
+    public const int StreamingMinimumRun = 1024;
+
     /// <summary>Row chunks of a summing pass whose partial sums of <c>2 × width</c> doubles fit the budget.</summary>
-    public static int MaximumPartialSlots(int width) => Math.Clamp(PartialSumBudget / (2 * width), 1, MaximumSummingRowChunks);
+    public static int MaximumPartialSlots(int width, int sumsPerChannel = 2) => Math.Clamp(PartialSumBudget / (sumsPerChannel * width), 1, MaximumSummingRowChunks);
+
+    /// <summary>
+    /// Values per channel, in row order, whose mean is the backward pass's shift (FastBatchNorm.BackwardShifts): a
+    /// mean lies near the channel's mean, so Σ dy · (x - shift) cancels little when the mean is taken back out.
+    /// </summary>
+    public const int BackwardShiftValues = 64;
+
+    /// <summary>
+    /// How many standard deviations the backward shift may lie from a channel's mean before the backward pass
+    /// computes Σ dy · (x - mean) exactly, in a pass of its own: beyond it, Σ dy · (x - shift) - (mean - shift) · Σ dy
+    /// would lose more of its float32 sums to cancellation than docs/tolerance.md's backward bound allows for.
+    /// </summary>
+    public const double BackwardShiftLimit = 4;
 }

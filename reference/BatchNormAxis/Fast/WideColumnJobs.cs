@@ -23,7 +23,8 @@ internal readonly unsafe struct WideForwardJob(
     PinnedChannels<float> newMovingMean,
     PinnedChannels<float> newMovingVariance,
     PinnedChannels<float> mean,
-    PinnedChannels<float> variance) : IChunkJob
+    PinnedChannels<float> variance,
+    bool streaming) : IChunkJob
 {
     public void Run(int chunk)
     {
@@ -51,7 +52,12 @@ internal readonly unsafe struct WideForwardJob(
         for (int r = 0; r < rows.RowCount; r++)
         {
             long start = ((long)r * width) + first;
-            FastKernels.ScaleShift(new ReadOnlySpan<float>(x + start, n), scale, offset, new Span<float>(y + start, n));
+            FastKernels.ScaleShift(new ReadOnlySpan<float>(x + start, n), scale, offset, new Span<float>(y + start, n), streaming);
+        }
+
+        if (streaming)
+        {
+            StreamingStores.Fence();
         }
     }
 }
@@ -70,19 +76,19 @@ internal readonly unsafe struct WideBackwardJob(
     BatchNormOptions options,
     PinnedWeights weights,
     PinnedChannels<float> dgamma,
-    PinnedChannels<float> dbeta) : IChunkJob
+    PinnedChannels<float> dbeta,
+    bool streaming) : IChunkJob
 {
     public void Run(int chunk)
     {
         int width = rows.RowLength;
         (_, _, int first, int n) = chunks[chunk];
-        using var doubles = new WideColumns.Scratch<double>(5 * n);
+        using var doubles = new WideColumns.Scratch<double>(7 * n);
         using var floats = new WideColumns.Scratch<float>(4 * n);
         Span<double> mean = doubles[0, n];
         Span<double> variance = doubles[1, n];
         Span<double> shifts = doubles[2, n];
-        Span<double> sumDy = doubles[3, n];
-        Span<double> sumDyCentred = doubles[4, n];
+        var sums = new FoldedSums(doubles[3, n], doubles[4, n], doubles[5, n], doubles[6, n]);
         BatchNormWeights<float> channelWeights = weights.Slice(first, n);
         if (useBatchStatistics)
         {
@@ -101,18 +107,23 @@ internal readonly unsafe struct WideBackwardJob(
 
         Span<float> roundedMean = floats[0, n];
         Conversions.Narrow(mean, roundedMean);
-        WideColumns.SumGradients(x, dy, rows, chunks, chunk, roundedMean, sumDy, sumDyCentred);
+        WideColumns.SumGradients(x, dy, rows, chunks, chunk, roundedMean, sums);
         Span<float> a = floats[1, n];
         Span<float> b = floats[2, n];
         Span<float> c = floats[3, n];
         GradientCoefficients.Compute(
-            variance, sumDy, sumDyCentred, channelWeights.Gamma, options, useBatchStatistics, rows.RowCount, a, b, c, dgamma.Slice(first, n), dbeta.Slice(first, n));
+            variance, sums.SumDy, sums.SumDyShifted, channelWeights.Gamma, options, useBatchStatistics, rows.RowCount, a, b, c, dgamma.Slice(first, n), dbeta.Slice(first, n));
 
         for (int r = 0; r < rows.RowCount; r++)
         {
             long start = ((long)r * width) + first;
             FastGradientKernels.GradientRow(
-                new ReadOnlySpan<float>(x + start, n), new ReadOnlySpan<float>(dy + start, n), roundedMean, a, b, c, new Span<float>(dx + start, n));
+                new ReadOnlySpan<float>(x + start, n), new ReadOnlySpan<float>(dy + start, n), roundedMean, a, b, c, new Span<float>(dx + start, n), streaming);
+        }
+
+        if (streaming)
+        {
+            StreamingStores.Fence();
         }
     }
 }
