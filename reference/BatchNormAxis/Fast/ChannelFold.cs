@@ -41,6 +41,32 @@ internal static class ChannelFold
         return (shift + shiftedMean, variance);
     }
 
+    /// <summary>
+    /// <see cref="StatisticsFromSums(double, double, double, double)"/> for every channel of the spans, a vector of
+    /// channels at a time with the same operations (so the same bits); <paramref name="mean"/> and
+    /// <paramref name="variance"/> may be <paramref name="sums"/> and <paramref name="squares"/> themselves.
+    /// </summary>
+    public static void StatisticsFromSums(ReadOnlySpan<double> shifts, ReadOnlySpan<double> sums, ReadOnlySpan<double> squares, double count, Span<double> mean, Span<double> variance)
+    {
+        int c = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var n = new Vector<double>(count);
+            for (; c <= shifts.Length - Vector<double>.Count; c += Vector<double>.Count)
+            {
+                Vector<double> shiftedMean = new Vector<double>(sums[c..]) / n;
+                Vector<double> channelVariance = Vector.Max((new Vector<double>(squares[c..]) / n) - (shiftedMean * shiftedMean), Vector<double>.Zero);
+                (new Vector<double>(shifts[c..]) + shiftedMean).CopyTo(mean[c..]);
+                channelVariance.CopyTo(variance[c..]);
+            }
+        }
+
+        for (; c < shifts.Length; c++)
+        {
+            (mean[c], variance[c]) = StatisticsFromSums(shifts[c], sums[c], squares[c], count);
+        }
+    }
+
     /// <summary>Channels <paramref name="first"/> to the end, one at a time.</summary>
     public static void Scalar<T>(int first, in Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset)
         where T : unmanaged, IFloatingPointIeee754<T>

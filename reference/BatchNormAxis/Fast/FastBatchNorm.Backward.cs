@@ -106,9 +106,9 @@ public sealed unsafe partial class FastBatchNorm
         SumAgainstShifts(rows, channels, pX, pDy, shifts, sums);
         FoldedSums folded = FoldedSums.Of(new Span<double>(sums, 4 * channels));
         double count = layout.ReductionCount;
+        ChannelFold.StatisticsFromSums(shifts, folded.Sum, folded.Squares, count, mean, variance);
         for (int c = 0; c < channels; c++)
         {
-            (mean[c], variance[c]) = ChannelFold.StatisticsFromSums(shifts[c], folded.Sum[c], folded.Squares[c], count);
             double shiftToMean = folded.Sum[c] / count;
             if (!(Math.Abs(shiftToMean) <= FastTuning.BackwardShiftLimit * Math.Sqrt(variance[c])) || !double.IsFinite(folded.SumDyShifted[c]))
             {

@@ -21,10 +21,7 @@ public sealed unsafe partial class FastBatchNorm
             Span<double> sums = rented.AsSpan(channels, 2 * channels);
             SumShifted(layout, rows, x, shifts, sums);
             double count = layout.ReductionCount;
-            for (int c = 0; c < channels; c++)
-            {
-                (mean[c], variance[c]) = ChannelFold.StatisticsFromSums(shifts[c], sums[c], sums[channels + c], count);
-            }
+            ChannelFold.StatisticsFromSums(shifts, sums[..channels], sums[channels..], count, mean, variance);
         }
         finally
         {

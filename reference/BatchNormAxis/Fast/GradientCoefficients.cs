@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace BatchNormAxis;
 
@@ -26,7 +27,22 @@ internal static class GradientCoefficients
         Span<T> dbeta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < a.Length; i++)
+        int first = typeof(T) == typeof(float) && Vector.IsHardwareAccelerated
+            ? Float(
+                variance,
+                sumDy,
+                sumDyCentred,
+                MemoryMarshal.Cast<T, float>(gamma),
+                options,
+                useBatchStatistics,
+                count,
+                MemoryMarshal.Cast<T, float>(a),
+                MemoryMarshal.Cast<T, float>(b),
+                MemoryMarshal.Cast<T, float>(c),
+                MemoryMarshal.Cast<T, float>(dgamma),
+                MemoryMarshal.Cast<T, float>(dbeta))
+            : 0;
+        for (int i = first; i < a.Length; i++)
         {
             double inverse = 1 / Math.Sqrt(variance[i] + options.Epsilon);
             double scale = (options.Scale ? double.CreateTruncating(gamma[i]) : 1.0) * inverse;
@@ -43,5 +59,68 @@ internal static class GradientCoefficients
                 dbeta[i] = T.CreateTruncating(sumDy[i]);
             }
         }
+    }
+
+    /// <summary>
+    /// float32, one float vector of channels at a time in two double vectors, with the scalar loop's operations in
+    /// its order (so the same bits); returns how many channels it did. Wide keep-sets (axis=[1, 2, 3]: 200704
+    /// channels) make this a square root and four divisions per channel.
+    /// </summary>
+    private static int Float(
+        ReadOnlySpan<double> variance,
+        ReadOnlySpan<double> sumDy,
+        ReadOnlySpan<double> sumDyCentred,
+        ReadOnlySpan<float> gamma,
+        BatchNormOptions options,
+        bool useBatchStatistics,
+        double count,
+        Span<float> a,
+        Span<float> b,
+        Span<float> c,
+        Span<float> dgamma,
+        Span<float> dbeta)
+    {
+        var epsilon = new Vector<double>(options.Epsilon);
+        var n = new Vector<double>(count);
+        int half = Vector<double>.Count;
+        int i = 0;
+        for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            Vector<double> gamma0 = Vector<double>.One, gamma1 = Vector<double>.One;
+            if (options.Scale)
+            {
+                Vector.Widen(new Vector<float>(gamma[i..]), out gamma0, out gamma1);
+            }
+
+            (Vector<double> a0, Vector<double> b0, Vector<double> c0, Vector<double> g0) =
+                Channels(new(variance[i..]), new(sumDy[i..]), new(sumDyCentred[i..]), gamma0, epsilon, n, useBatchStatistics);
+            (Vector<double> a1, Vector<double> b1, Vector<double> c1, Vector<double> g1) =
+                Channels(new(variance[(i + half)..]), new(sumDy[(i + half)..]), new(sumDyCentred[(i + half)..]), gamma1, epsilon, n, useBatchStatistics);
+            Vector.Narrow(a0, a1).CopyTo(a[i..]);
+            Vector.Narrow(b0, b1).CopyTo(b[i..]);
+            Vector.Narrow(c0, c1).CopyTo(c[i..]);
+            if (options.Scale)
+            {
+                Vector.Narrow(g0, g1).CopyTo(dgamma[i..]);
+            }
+
+            if (options.Center)
+            {
+                Vector.Narrow(new Vector<double>(sumDy[i..]), new Vector<double>(sumDy[(i + half)..])).CopyTo(dbeta[i..]);
+            }
+        }
+
+        return i;
+    }
+
+    /// <summary>The scalar loop's operations, in its order, on one double vector of channels.</summary>
+    private static (Vector<double> A, Vector<double> B, Vector<double> C, Vector<double> Dgamma) Channels(
+        Vector<double> variance, Vector<double> dy, Vector<double> centred, Vector<double> gamma, Vector<double> epsilon, Vector<double> count, bool useBatchStatistics)
+    {
+        Vector<double> inverse = Vector<double>.One / Vector.SquareRoot(variance + epsilon);
+        Vector<double> scale = gamma * inverse;
+        Vector<double> b = useBatchStatistics ? (-scale * inverse * inverse * centred) / count : Vector<double>.Zero;
+        Vector<double> c = useBatchStatistics ? (-scale * dy) / count : Vector<double>.Zero;
+        return (scale, b, c, centred * inverse);
     }
 }

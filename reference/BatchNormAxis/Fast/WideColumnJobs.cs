@@ -94,10 +94,7 @@ internal readonly unsafe struct WideBackwardJob(
         {
             Conversions.Widen(new ReadOnlySpan<float>(x + first, n), shifts);
             WideColumns.SumShifted(x, rows, chunks, chunk, mean, variance);
-            for (int i = 0; i < n; i++)
-            {
-                (mean[i], variance[i]) = ChannelFold.StatisticsFromSums(shifts[i], mean[i], variance[i], rows.RowCount);
-            }
+            ChannelFold.StatisticsFromSums(shifts, mean, variance, rows.RowCount, mean, variance);
         }
         else
         {
