@@ -20,6 +20,7 @@ public class FastThreadingTests
         { [16, 28, 28, 32], [1, 3] },   // kept axes not adjacent
         { [6, 1, 40000], [1] },         // one channel
         { [600000], [0] },              // rank 1: one element per channel
+        { [8, 32, 32, 260], [3] },      // 8.5 MB of float32: outputs written with streaming stores
     };
 
     [Theory]
