@@ -8,7 +8,10 @@ namespace BatchNormAxis;
 /// The fast implementation, behind the same contract as <see cref="ScalarBatchNorm"/>. Any keep-set is read as
 /// rows of contiguous memory (<see cref="RowLayout"/>): rows of consecutive channels (channels-last) or rows of one
 /// channel (channels-first), so two kernels cover every axis pattern. Training reads x twice and writes y once:
-/// one pass of shifted sums for the statistics, one fused <c>y = x * scale + shift</c>.
+/// one pass of shifted sums for the statistics, one fused <c>y = x * scale + shift</c>; backward reads x and dy twice
+/// and writes dx once. Channels-last inputs of few wide rows (axis=[1, 2, 3]) go one block of columns at a time from
+/// statistics to y while the block is in cache (<see cref="WideColumns"/>), and outputs of 8 MB and more bypass the
+/// caches (<see cref="StreamingStores"/>).
 /// </summary>
 /// <remarks>
 /// <para>Statistics: each channel's values minus one of its own values (the shift) are summed with their squares
