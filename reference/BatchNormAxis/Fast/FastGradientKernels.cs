@@ -265,11 +265,8 @@ internal static class FastGradientKernels
             ref T bRef = ref MemoryMarshal.GetReference(b);
             ref T cRef = ref MemoryMarshal.GetReference(c);
             ref T dRef = ref MemoryMarshal.GetReference(dx);
-            for (int head = streaming ? StreamingStores.Head(ref dRef, x.Length) : 0; i < head; i++)
-            {
-                dx[i] = T.FusedMultiplyAdd(a[k], dy[i], T.FusedMultiplyAdd(b[k], x[i] - mean[k], c[k]));
-                k = k + 1 == period ? 0 : k + 1;
-            }
+            i = streaming ? StreamingStores.Head(ref dRef, x.Length) : 0;
+            k = GradientRowsScalar(x, dy, mean, a, b, c, period, dx, 0, i, k);
 
             for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
@@ -285,11 +282,21 @@ internal static class FastGradientKernels
             }
         }
 
-        for (; i < x.Length; i++)
+        GradientRowsScalar(x, dy, mean, a, b, c, period, dx, i, x.Length, k);
+    }
+
+    /// <summary>Elements <paramref name="from"/> to <paramref name="to"/> of <see cref="GradientRows{T}"/>, from channel <paramref name="k"/>; returns the next channel.</summary>
+    private static int GradientRowsScalar<T>(
+        ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, int period, Span<T> dx, int from, int to, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = from; i < to; i++)
         {
             dx[i] = T.FusedMultiplyAdd(a[k], dy[i], T.FusedMultiplyAdd(b[k], x[i] - mean[k], c[k]));
             k = k + 1 == period ? 0 : k + 1;
         }
+
+        return k;
     }
 
     /// <summary>One channel's run: dx = a · dy + b · (x - mean) + c.</summary>

@@ -277,12 +277,8 @@ internal static class FastKernels
             ref T sRef = ref MemoryMarshal.GetReference(scale);
             ref T bRef = ref MemoryMarshal.GetReference(shift);
             ref T yRef = ref MemoryMarshal.GetReference(y);
-            for (int head = streaming ? StreamingStores.Head(ref yRef, x.Length) : 0; i < head; i++)
-            {
-                y[i] = T.FusedMultiplyAdd(x[i], scale[c], shift[c]);
-                c = c + 1 == period ? 0 : c + 1;
-            }
-
+            i = streaming ? StreamingStores.Head(ref yRef, x.Length) : 0;
+            c = ScaleShiftRowsScalar(x, scale, shift, period, y, 0, i, c);
             for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
             {
                 Vector<T> value = FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)c), Vector.LoadUnsafe(ref bRef, (nuint)c));
@@ -295,11 +291,20 @@ internal static class FastKernels
             }
         }
 
-        for (; i < x.Length; i++)
+        ScaleShiftRowsScalar(x, scale, shift, period, y, i, x.Length, c);
+    }
+
+    /// <summary>Elements <paramref name="from"/> to <paramref name="to"/> of <see cref="ScaleShiftRows{T}"/>, from channel <paramref name="c"/>; returns the next channel.</summary>
+    private static int ScaleShiftRowsScalar<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int period, Span<T> y, int from, int to, int c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = from; i < to; i++)
         {
             y[i] = T.FusedMultiplyAdd(x[i], scale[c], shift[c]);
             c = c + 1 == period ? 0 : c + 1;
         }
+
+        return c;
     }
 
     /// <summary>Fills <paramref name="values"/> past its first <paramref name="period"/> with those values repeated in order.</summary>
