@@ -31,7 +31,10 @@ internal static class FastGradientKernels
         Span<float> s2 = scratch.Slice(stride, width);
         Span<float> sg = scratch.Slice(2 * stride, width);
         Span<float> sp = scratch.Slice(3 * stride, width);
-        scratch.Clear();
+        s1.Clear();
+        s2.Clear();
+        sg.Clear();
+        sp.Clear();
         ref float kRef = ref MemoryMarshal.GetReference(shift);
         ref float aRef = ref MemoryMarshal.GetReference(s1);
         ref float bRef = ref MemoryMarshal.GetReference(s2);
