@@ -73,8 +73,8 @@ internal readonly unsafe struct GradientJob<T> : IChunkJob
             var dx = new Span<T>(_dx + row.Start, n);
             if (_rows.InnermostKept)
             {
-                FastGradientKernels.GradientRow(
-                    x, dy, new ReadOnlySpan<T>(_mean + c, n), new ReadOnlySpan<T>(_a + c, n), new ReadOnlySpan<T>(_b + c, n), new ReadOnlySpan<T>(_c + c, n), dx, _streaming);
+                FastGradientKernels.GradientRows(
+                    x, dy, new ReadOnlySpan<T>(_mean + c, n), new ReadOnlySpan<T>(_a + c, n), new ReadOnlySpan<T>(_b + c, n), new ReadOnlySpan<T>(_c + c, n), n, dx, _streaming);
             }
             else
             {

@@ -215,44 +215,11 @@ internal static class FastGradientKernels
         return (s1, s2, sg, sp);
     }
 
-    /// <summary>Channels-last row: dx[i] = a[i] · dy[i] + b[i] · (x[i] - mean[i]) + c[i].</summary>
-    public static void GradientRow<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, Span<T> dx, bool streaming = false)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
-        {
-            ref T xRef = ref MemoryMarshal.GetReference(x);
-            ref T gRef = ref MemoryMarshal.GetReference(dy);
-            ref T mRef = ref MemoryMarshal.GetReference(mean);
-            ref T aRef = ref MemoryMarshal.GetReference(a);
-            ref T bRef = ref MemoryMarshal.GetReference(b);
-            ref T cRef = ref MemoryMarshal.GetReference(c);
-            ref T dRef = ref MemoryMarshal.GetReference(dx);
-            for (int head = streaming ? StreamingStores.Head(ref dRef, x.Length) : 0; i < head; i++)
-            {
-                dx[i] = T.FusedMultiplyAdd(a[i], dy[i], T.FusedMultiplyAdd(b[i], x[i] - mean[i], c[i]));
-            }
-
-            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> centred = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i);
-                Vector<T> partial = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)i), centred, Vector.LoadUnsafe(ref cRef, (nuint)i));
-                Vector<T> value = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref gRef, (nuint)i), partial);
-                StreamingStores.Store(value, ref dRef, (nuint)i, streaming);
-            }
-        }
-
-        for (; i < x.Length; i++)
-        {
-            dx[i] = T.FusedMultiplyAdd(a[i], dy[i], T.FusedMultiplyAdd(b[i], x[i] - mean[i], c[i]));
-        }
-    }
-
     /// <summary>
     /// Consecutive whole channels-last rows of <paramref name="period"/> channels read as one run, as
     /// <see cref="FastKernels.ScaleShiftRows{T}"/> reads them: dx[k] = a · dy[k] + b · (x[k] - mean) + c of channel
     /// k mod period, each coefficient array holding period + <see cref="Vector{T}.Count"/> values, the first repeated.
+    /// With period = the run's length it is one row of consecutive channels.
     /// </summary>
     public static void GradientRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, int period, Span<T> dx, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>

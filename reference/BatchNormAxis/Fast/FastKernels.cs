@@ -228,43 +228,13 @@ internal static class FastKernels
         return (sum, squares);
     }
 
-    /// <summary>y = x * scale + shift, fused, element by element (a row of consecutive channels).</summary>
-    public static void ScaleShift<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y, bool streaming = false)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
-        {
-            // Inlined rather than TensorPrimitives.FusedMultiplyAdd: channels-last rows are short (C = 64 is 8
-            // vectors), and a call per row would cost as much as the row.
-            ref T xRef = ref MemoryMarshal.GetReference(x);
-            ref T sRef = ref MemoryMarshal.GetReference(scale);
-            ref T bRef = ref MemoryMarshal.GetReference(shift);
-            ref T yRef = ref MemoryMarshal.GetReference(y);
-            for (int head = streaming ? StreamingStores.Head(ref yRef, x.Length) : 0; i < head; i++)
-            {
-                y[i] = T.FusedMultiplyAdd(x[i], scale[i], shift[i]);
-            }
-
-            for (; i <= x.Length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> value = FusedMultiplyAdd(Vector.LoadUnsafe(ref xRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)i), Vector.LoadUnsafe(ref bRef, (nuint)i));
-                StreamingStores.Store(value, ref yRef, (nuint)i, streaming);
-            }
-        }
-
-        for (; i < x.Length; i++)
-        {
-            y[i] = T.FusedMultiplyAdd(x[i], scale[i], shift[i]);
-        }
-    }
-
     /// <summary>
     /// y = x * scale + shift, fused, over consecutive whole rows of <paramref name="period"/> channels read as one
     /// run (channels-last): element k belongs to channel k mod period. <paramref name="scale"/> and
     /// <paramref name="shift"/> hold period + <see cref="Vector{T}.Count"/> values, the first ones repeated
     /// (<see cref="RepeatChannels{T}"/>), so a vector that crosses into the next row loads its channels in one piece.
-    /// One long run instead of many short rows lets streaming stores start aligned once and fill whole lines.
+    /// One long run instead of many short rows lets streaming stores start aligned once and fill whole lines. With
+    /// period = the run's length it is one row of consecutive channels (no repeat needed: no vector crosses the end).
     /// </summary>
     public static void ScaleShiftRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int period, Span<T> y, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>

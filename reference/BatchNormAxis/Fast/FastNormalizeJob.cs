@@ -62,7 +62,7 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
             int c = row.Channel;
             if (_rows.InnermostKept)
             {
-                FastKernels.ScaleShift(values, new ReadOnlySpan<T>(_scale + c, row.Length), new ReadOnlySpan<T>(_shift + c, row.Length), destination, _streaming);
+                FastKernels.ScaleShiftRows(values, new ReadOnlySpan<T>(_scale + c, row.Length), new ReadOnlySpan<T>(_shift + c, row.Length), row.Length, destination, _streaming);
             }
             else
             {

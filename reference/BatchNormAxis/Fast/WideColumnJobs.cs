@@ -44,7 +44,7 @@ internal readonly unsafe struct WideForwardJob(
         for (int r = 0; r < rows.RowCount; r++)
         {
             long start = ((long)r * width) + first;
-            FastKernels.ScaleShift(new ReadOnlySpan<float>(x + start, n), scale, offset, new Span<float>(y + start, n), streaming);
+            FastKernels.ScaleShiftRows(new ReadOnlySpan<float>(x + start, n), scale, offset, n, new Span<float>(y + start, n), streaming);
         }
 
         if (streaming)
@@ -106,8 +106,8 @@ internal readonly unsafe struct WideBackwardJob(
         for (int r = 0; r < rows.RowCount; r++)
         {
             long start = ((long)r * width) + first;
-            FastGradientKernels.GradientRow(
-                new ReadOnlySpan<float>(x + start, n), new ReadOnlySpan<float>(dy + start, n), roundedMean, a, b, c, new Span<float>(dx + start, n), streaming);
+            FastGradientKernels.GradientRows(
+                new ReadOnlySpan<float>(x + start, n), new ReadOnlySpan<float>(dy + start, n), roundedMean, a, b, c, n, new Span<float>(dx + start, n), streaming);
         }
 
         if (streaming)
