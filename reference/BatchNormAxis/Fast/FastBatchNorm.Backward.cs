@@ -186,29 +186,7 @@ public sealed unsafe partial class FastBatchNorm
             return;
         }
 
-        ChooseShifts(x, channels, rows, shifts);
-        if (!rows.InnermostKept)
-        {
-            // Rows of one channel: the mean of the start of the channel's first row.
-            int count = Math.Min(FastTuning.BackwardShiftValues, rows.RowLength);
-            Span<bool> done = channels <= 1024 ? stackalloc bool[channels] : new bool[channels];
-            done.Clear();
-            for (int row = 0; row < rows.RowCount; row++)
-            {
-                int c = rows.FirstChannelOf(row);
-                if (!done[c])
-                {
-                    double sum = 0;
-                    foreach (T value in x.Slice(row * rows.RowLength, count))
-                    {
-                        sum += double.CreateTruncating(value);
-                    }
-
-                    shifts[c] = double.CreateTruncating(T.CreateTruncating(sum / count));
-                    done[c] = true;
-                }
-            }
-        }
+        ChooseShifts(x, channels, rows, shifts, FastTuning.BackwardShiftValues);
     }
 
     /// <summary>

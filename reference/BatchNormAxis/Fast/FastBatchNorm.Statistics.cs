@@ -116,9 +116,11 @@ public sealed unsafe partial class FastBatchNorm
 
     /// <summary>
     /// Each channel's shift is its first value in row order (any of its values would do; the first is fixed by the
-    /// shape, so results do not depend on how rows are split among threads).
+    /// shape, so results do not depend on how rows are split among threads). For rows of one channel, the mean of the
+    /// first <paramref name="valuesPerChannel"/> values of the channel's first row instead (the backward pass's
+    /// shifts, which must lie near the mean).
     /// </summary>
-    private static void ChooseShifts<T>(ReadOnlySpan<T> x, int channels, RowLayout rows, Span<double> shift)
+    private static void ChooseShifts<T>(ReadOnlySpan<T> x, int channels, RowLayout rows, Span<double> shift, int valuesPerChannel = 1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         bool[] rentedSeen = ArrayPool<bool>.Shared.Rent(channels);
@@ -143,7 +145,7 @@ public sealed unsafe partial class FastBatchNorm
                 }
                 else
                 {
-                    shift[first] = double.CreateTruncating(values[0]);
+                    shift[first] = MeanOfStart(values, valuesPerChannel);
                     unseen--;
                 }
 
@@ -154,5 +156,19 @@ public sealed unsafe partial class FastBatchNorm
         {
             ArrayPool<bool>.Shared.Return(rentedSeen);
         }
+    }
+
+    /// <summary>The mean of a run's first <paramref name="count"/> values (all of them if fewer), rounded to <typeparamref name="T"/>: its first value when count is 1.</summary>
+    private static double MeanOfStart<T>(ReadOnlySpan<T> values, int count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ReadOnlySpan<T> start = values[..Math.Min(count, values.Length)];
+        double sum = 0;
+        foreach (T value in start)
+        {
+            sum += double.CreateTruncating(value);
+        }
+
+        return double.CreateTruncating(T.CreateTruncating(sum / start.Length));
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace BatchNormAxis;
@@ -53,11 +54,7 @@ internal static class FastGradientKernels
             for (int i = 0; i < length; i += Vector<float>.Count)
             {
                 Vector<float> d = Vector.LoadUnsafe(ref xStart, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)c);
-                Vector<float> g = Vector.LoadUnsafe(ref gStart, (nuint)i);
-                (Vector.LoadUnsafe(ref aRef, (nuint)c) + d).StoreUnsafe(ref aRef, (nuint)c);
-                Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref bRef, (nuint)c)).StoreUnsafe(ref bRef, (nuint)c);
-                (Vector.LoadUnsafe(ref cRef, (nuint)c) + g).StoreUnsafe(ref cRef, (nuint)c);
-                Vector.FusedMultiplyAdd(g, d, Vector.LoadUnsafe(ref dRef, (nuint)c)).StoreUnsafe(ref dRef, (nuint)c);
+                AddFoldedVector(d, Vector.LoadUnsafe(ref gStart, (nuint)i), ref aRef, ref bRef, ref cRef, ref dRef, (nuint)c);
                 c += Vector<float>.Count;
                 if (c == width)
                 {
@@ -120,11 +117,7 @@ internal static class FastGradientKernels
                 for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
                 {
                     Vector<float> d = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)i);
-                    Vector<float> g = Vector.LoadUnsafe(ref gRef, (nuint)i);
-                    (Vector.LoadUnsafe(ref aRef, (nuint)i) + d).StoreUnsafe(ref aRef, (nuint)i);
-                    Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref bRef, (nuint)i)).StoreUnsafe(ref bRef, (nuint)i);
-                    (Vector.LoadUnsafe(ref cRef, (nuint)i) + g).StoreUnsafe(ref cRef, (nuint)i);
-                    Vector.FusedMultiplyAdd(g, d, Vector.LoadUnsafe(ref dRef, (nuint)i)).StoreUnsafe(ref dRef, (nuint)i);
+                    AddFoldedVector(d, Vector.LoadUnsafe(ref gRef, (nuint)i), ref aRef, ref bRef, ref cRef, ref dRef, (nuint)i);
                 }
             }
 
@@ -305,6 +298,16 @@ internal static class FastGradientKernels
         (new Vector<double>(sums.Squares[i..]) + (d * d)).CopyTo(sums.Squares[i..]);
         (new Vector<double>(sums.SumDy[i..]) + g).CopyTo(sums.SumDy[i..]);
         (new Vector<double>(sums.SumDyShifted[i..]) + (g * d)).CopyTo(sums.SumDyShifted[i..]);
+    }
+
+    /// <summary>One vector's terms (d = x - shift, dy) into the four float32 sums from channel <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddFoldedVector(Vector<float> d, Vector<float> g, ref float sum, ref float squares, ref float sumDy, ref float sumDyShifted, nuint at)
+    {
+        (Vector.LoadUnsafe(ref sum, at) + d).StoreUnsafe(ref sum, at);
+        Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref squares, at)).StoreUnsafe(ref squares, at);
+        (Vector.LoadUnsafe(ref sumDy, at) + g).StoreUnsafe(ref sumDy, at);
+        Vector.FusedMultiplyAdd(g, d, Vector.LoadUnsafe(ref sumDyShifted, at)).StoreUnsafe(ref sumDyShifted, at);
     }
 
     /// <summary>One element's terms into the four float32 sums of channel <paramref name="i"/>.</summary>
