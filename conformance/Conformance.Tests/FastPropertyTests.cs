@@ -121,7 +121,7 @@ public partial class FastPropertyTests
         }
     }
 
-    private static (double[] Y, double[] Mean, double[] Variance, double[] MovingMean, double[] MovingVariance) Forward<T>(IBatchNormalization implementation, Problem p)
+    private static (double[] Y, double[] Mean, double[] Variance, double[] MovingMean, double[] MovingVariance) Forward<T>(IBatchNormalization implementation, Problem p, bool[]? mask = null)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         int channels = p.Layout.ChannelCount;
@@ -129,7 +129,8 @@ public partial class FastPropertyTests
         implementation.Forward<T>(
             p.Layout, p.Options, p.Training, Narrow<T>(p.X),
             new BatchNormWeights<T>(p.Options.Scale ? Narrow<T>(p.Gamma) : [], p.Options.Center ? Narrow<T>(p.Beta) : [], Narrow<T>(p.MovingMean), Narrow<T>(p.MovingVariance)),
-            new ForwardDestinations<T>(y, movingMean, movingVariance, mean, variance));
+            new ForwardDestinations<T>(y, movingMean, movingVariance, mean, variance),
+            mask);
         return (Wide(y), Wide(mean), Wide(variance), Wide(movingMean), Wide(movingVariance));
     }
 

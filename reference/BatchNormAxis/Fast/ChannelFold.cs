@@ -42,6 +42,25 @@ internal static class ChannelFold
     }
 
     /// <summary>
+    /// Keras 3's masked mean and variance from a channel's shift and the shifted sums over its <paramref name="count"/>
+    /// kept values: mean = Σx / (count + ε) and variance = Σ (x - mean)² / (count + ε), ε =
+    /// <see cref="ScalarBatchNorm.MaskWeightEpsilon"/>. With d = x - shift, m = Σd / count and δ = mean - shift,
+    /// Σ (x - mean)² = (Σd² - m Σd) + count (δ - m)²: the usual shifted form, plus the small term that the ε in the
+    /// mean's divisor adds.
+    /// </summary>
+    public static (double Mean, double Variance) MaskedStatisticsFromSums(double shift, double sum, double squares, double count)
+    {
+        double weight = count + ScalarBatchNorm.MaskWeightEpsilon;
+        double mean = ((count * shift) + sum) / weight;
+        double shiftedMean = count > 0 ? sum / count : 0;
+        double distance = mean - shift - shiftedMean;
+
+        // Rounding can leave the difference a hair below zero; the sum of squares is not. Math.Max keeps a NaN.
+        double squaredDeviations = Math.Max(squares - (shiftedMean * sum), 0) + (count * distance * distance);
+        return (mean, squaredDeviations / weight);
+    }
+
+    /// <summary>
     /// <see cref="StatisticsFromSums(double, double, double, double)"/> for every channel of the spans, a vector of
     /// channels at a time with the same operations (so the same bits); <paramref name="mean"/> and
     /// <paramref name="variance"/> may be <paramref name="sums"/> and <paramref name="squares"/> themselves.

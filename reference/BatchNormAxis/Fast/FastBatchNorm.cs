@@ -25,9 +25,9 @@ namespace BatchNormAxis;
 /// vectorized in every pass over the data; the per-channel fold is vectorized for float32. Sums along one channel's
 /// run add their vector lanes at the end, so channels-first results may differ in the last bits between machines of
 /// different vector widths, never between runs or thread counts on one machine.</para>
-/// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers; a Keras 3 mask takes
-/// the reference's path. Scratch memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls
-/// allocate nothing in steady state.</para>
+/// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers. A Keras 3 mask changes
+/// the batch statistics only: one pass over its kept positions (<see cref="MaskedStatisticsJob{T}"/>). Scratch
+/// memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls allocate nothing in steady state.</para>
 /// <para>Batch renormalization: a renormalizing training call, forward or backward, is routed to
 /// <see cref="ScalarBatchNorm"/> (renorm is rare; correctness first), so it gives the reference's results bit for bit.
 /// Inference and frozen calls of a renormalizing layer are calls without renorm and run on the fast kernels.</para>
@@ -75,7 +75,7 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
             return;
         }
 
-        if (!mask.IsEmpty || !(IsComputeType<T>() || typeof(T) == typeof(Half)))
+        if (!(IsComputeType<T>() || typeof(T) == typeof(Half)))
         {
             ScalarBatchNorm.Instance.Forward(layout, options, training, x, weights, destinations, mask);
             return;
@@ -83,7 +83,7 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
 
         if (typeof(T) == typeof(Half))
         {
-            HalfInFloat32.Forward(this, layout, options, training, MemoryMarshal.Cast<T, Half>(x), Cast<T, Half>(weights), Cast<T, Half>(destinations));
+            HalfInFloat32.Forward(this, layout, options, training, MemoryMarshal.Cast<T, Half>(x), Cast<T, Half>(weights), Cast<T, Half>(destinations), mask);
             return;
         }
 
@@ -91,20 +91,27 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         Span<int> layoutScratch = stackalloc int[RowLayout.ScratchLength]; // constant size, whatever the rank
         var rows = new RowLayout(layout, layoutScratch);
         bool useBatchStatistics = training && options.Trainable;
-        if (typeof(T) == typeof(float) && useBatchStatistics && WideColumns.Fits(rows))
+        bool masked = useBatchStatistics && !mask.IsEmpty; // a mask only changes the batch statistics
+        if (typeof(T) == typeof(float) && useBatchStatistics && !masked && WideColumns.Fits(rows))
         {
             ForwardWide(rows, options, useBatchStatistics, MemoryMarshal.Cast<T, float>(x), Cast<T, float>(weights), Cast<T, float>(destinations));
             return;
         }
 
-        double[] sums = ArrayPool<double>.Shared.Rent(useBatchStatistics ? 3 * channels : 0);
+        // Shifts, then the shifted sums and squares (and with a mask the kept counts), one per channel each.
+        int sumsPerChannel = masked ? 3 : 2;
+        double[] sums = ArrayPool<double>.Shared.Rent(useBatchStatistics ? (1 + sumsPerChannel) * channels : 0);
         int padded = channels + Vector<T>.Count; // whole rows read as one run need their channels repeated once
         T[] parameters = ArrayPool<T>.Shared.Rent(2 * padded);
         try
         {
             Span<double> shifts = sums.AsSpan(0, useBatchStatistics ? channels : 0);
-            Span<double> shiftedSums = sums.AsSpan(shifts.Length, 2 * shifts.Length);
-            if (useBatchStatistics)
+            Span<double> shiftedSums = sums.AsSpan(shifts.Length, sumsPerChannel * shifts.Length);
+            if (masked)
+            {
+                SumMasked(layout, rows, x, mask, shifts, shiftedSums);
+            }
+            else if (useBatchStatistics)
             {
                 SumShifted(layout, rows, x, shifts, shiftedSums);
             }
@@ -113,7 +120,7 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
             Span<T> scale = parameters.AsSpan(0, channels);
             Span<T> offset = parameters.AsSpan(padded, channels);
             var fold = new ChannelFold.Inputs<T>(
-                useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums[shifts.Length..], layout.ReductionCount, options, weights);
+                useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums.Slice(shifts.Length, shifts.Length), masked ? 1 : layout.ReductionCount, options, weights);
             int folded = typeof(T) == typeof(float)
                 ? ChannelFold.Float(
                     new ChannelFold.Inputs<float>(useBatchStatistics, shifts, fold.Sums, fold.Squares, fold.Count, options, Cast<T, float>(weights)),

@@ -128,9 +128,12 @@ internal static class FastKernels
     /// each row is read from start to end, with the block's float32 sums in <paramref name="sumScratch"/> and
     /// <paramref name="squaresScratch"/> (as long as the row) between rows. Reading long rows one after another
     /// keeps the hardware prefetchers on a single stream, where two vectors of channels over all the rows would
-    /// walk as many streams as there are rows.
+    /// walk as many streams as there are rows. With <paramref name="rowFlags"/> (a mask of one flag per row), a row
+    /// whose flag is false adds exact zeros: its differences are masked to zero, not branched around, so a random
+    /// mask costs no mispredicted branches and a NaN in a masked-out row changes nothing.
     /// </summary>
-    public static void AccumulateRowBlock(ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares)
+    public static void AccumulateRowBlock(
+        ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares, ReadOnlySpan<bool> rowFlags = default)
     {
         int width = shift.Length;
         Span<float> blockSum = sumScratch[..width];
@@ -144,18 +147,20 @@ internal static class FastKernels
         {
             ReadOnlySpan<float> row = x.Slice(r * rowStride, width);
             ref float xRef = ref MemoryMarshal.GetReference(row);
+            int flag = rowFlags.IsEmpty ? 1 : Unsafe.BitCast<bool, byte>(rowFlags[r]);
             int i = 0;
             if (Vector.IsHardwareAccelerated)
             {
+                var keep = Vector.AsVectorSingle(new Vector<int>(-flag)); // all ones or all zeros
                 for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    Vector<float> d = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)i);
+                    Vector<float> d = (Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)i)) & keep;
                     (Vector.LoadUnsafe(ref sRef, (nuint)i) + d).StoreUnsafe(ref sRef, (nuint)i);
                     Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref qRef, (nuint)i)).StoreUnsafe(ref qRef, (nuint)i);
                 }
             }
 
-            for (; i < width; i++)
+            for (; i < width && flag != 0; i++)
             {
                 float d = row[i] - shift[i];
                 blockSum[i] += d;

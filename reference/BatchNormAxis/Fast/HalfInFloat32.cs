@@ -8,7 +8,7 @@ namespace BatchNormAxis;
 /// </summary>
 internal static class HalfInFloat32
 {
-    public static void Forward(FastBatchNorm fast, AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<Half> x, BatchNormWeights<Half> weights, ForwardDestinations<Half> destinations)
+    public static void Forward(FastBatchNorm fast, AxisResolution layout, BatchNormOptions options, bool training, ReadOnlySpan<Half> x, BatchNormWeights<Half> weights, ForwardDestinations<Half> destinations, ReadOnlySpan<bool> mask)
     {
         int elements = x.Length;
         int perChannel = WeightCount(weights) + destinations.MovingMean.Length + destinations.MovingVariance.Length + destinations.Mean.Length + destinations.Variance.Length;
@@ -31,7 +31,8 @@ internal static class HalfInFloat32
                 training,
                 Conversions.Widen(x, tensorSlices.Next(elements)),
                 Widen(weights, ref vectorSlices),
-                floatDestinations);
+                floatDestinations,
+                mask);
 
             Conversions.Narrow(floatDestinations.Y, destinations.Y);
             Conversions.Narrow(floatDestinations.MovingMean, destinations.MovingMean);

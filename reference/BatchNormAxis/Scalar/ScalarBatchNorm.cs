@@ -23,6 +23,9 @@ namespace BatchNormAxis;
 /// </remarks>
 public sealed partial class ScalarBatchNorm : IBatchNormalization
 {
+    /// <summary>Keras' backend epsilon, added to a channel's mask weight sum before each division by it.</summary>
+    internal const double MaskWeightEpsilon = 1e-7;
+
     /// <summary>The shared instance; the class holds no state.</summary>
     public static ScalarBatchNorm Instance { get; } = new();
 
@@ -115,7 +118,6 @@ public sealed partial class ScalarBatchNorm : IBatchNormalization
     /// </summary>
     private static (double[] Mean, double[] Variance) ComputeMaskedBatchStatistics(AxisResolution layout, int[] channelOf, double[] x, ReadOnlySpan<bool> mask)
     {
-        const double KerasBackendEpsilon = 1e-7;
         int channels = layout.ChannelCount;
         int featuresPerPosition = layout.Shape[^1]; // the mask covers every axis but the last
 
@@ -133,7 +135,7 @@ public sealed partial class ScalarBatchNorm : IBatchNormalization
         double[] mean = new double[channels];
         for (int channel = 0; channel < channels; channel++)
         {
-            mean[channel] = weightedSum[channel] / (weightSum[channel] + KerasBackendEpsilon);
+            mean[channel] = weightedSum[channel] / (weightSum[channel] + MaskWeightEpsilon);
         }
 
         double[] weightedSquaredDeviationSum = new double[channels];
@@ -150,7 +152,7 @@ public sealed partial class ScalarBatchNorm : IBatchNormalization
         double[] variance = new double[channels];
         for (int channel = 0; channel < channels; channel++)
         {
-            variance[channel] = weightedSquaredDeviationSum[channel] / (weightSum[channel] + KerasBackendEpsilon);
+            variance[channel] = weightedSquaredDeviationSum[channel] / (weightSum[channel] + MaskWeightEpsilon);
         }
 
         return (mean, variance);
