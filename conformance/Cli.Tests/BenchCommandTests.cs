@@ -41,6 +41,47 @@ public class BenchCommandTests
     }
 
     [Fact]
+    public void Json_ReportsTheDtypeAndTheMask()
+    {
+        CliResult result = CliRun.Invoke("bench", "--shape", "64,8,16", "--axis", "1", "--dtype", "float64", "--mask", "0.5", "--repeat", "3", "--json");
+
+        Assert.Equal(0, result.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(result.Output);
+        JsonElement root = json.RootElement;
+        Assert.Equal("float64", root.GetProperty("dtype").GetString());
+        Assert.Equal(0.5, root.GetProperty("mask_share").GetDouble());
+        Assert.True(root.GetProperty("median_ms").GetDouble() > 0);
+    }
+
+    [Theory]
+    [InlineData("--mask", "1.5", "bnaxis: --mask '1.5' is not usable: expected a share of positions kept, 0 to 1, such as 0.7\n")]
+    [InlineData("--mask", "-0.1", "bnaxis: --mask '-0.1' is not usable: expected a share of positions kept, 0 to 1, such as 0.7\n")]
+    [InlineData("--mask", "NaN", "bnaxis: --mask 'NaN' is not usable: expected a share of positions kept, 0 to 1, such as 0.7\n")]
+    [InlineData("--mask", "most", "bnaxis: --mask 'most' is not usable: expected a share of positions kept, 0 to 1, such as 0.7\n")]
+    [InlineData("--dtype", "float16", "bnaxis: --dtype 'float16' is unknown: expected float32 or float64\n")]
+    public void DtypeAndMask_OutsideTheirValues_AreRefusedBeforeAnyTiming(string option, string value, string message)
+    {
+        var clock = Stopwatch.StartNew();
+
+        CliResult result = CliRun.Invoke("bench", "--shape", "8,16", option, value);
+
+        CliAssert.UsageError(result);
+        Assert.Equal(message, result.Error);
+        Assert.True(clock.Elapsed < CliAssert.Quickly, $"took {clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData("infer")]
+    [InlineData("backward")]
+    public void Mask_WithAModeOtherThanTrain_IsRefused(string mode)
+    {
+        CliResult result = CliRun.Invoke("bench", "--shape", "8,16", "--mode", mode, "--mask", "0.5");
+
+        CliAssert.UsageError(result);
+        Assert.Equal($"bnaxis: --mask is not available for --mode {mode}: a mask changes only the batch statistics of a training call (expected --mode train)\n", result.Error);
+    }
+
+    [Fact]
     public void Threads_AboveTheMaximum_IsAUsageError()
     {
         CliResult result = CliRun.Invoke("bench", "--shape", "8,16", "--threads", "1025");

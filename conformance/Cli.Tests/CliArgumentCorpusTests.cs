@@ -47,6 +47,8 @@ public class CliArgumentCorpusTests
         Gen.OneOf("0", "-5", "1025", "2147483647", "four").Select(v => Plain("--threads", v)),
         s_hostileValue.Select(v => Plain("--mode", "x" + v)),
         s_hostileValue.Select(v => Plain("--impl", "x" + v)),
+        s_hostileValue.Select(v => Plain("--dtype", "x" + v)),
+        Gen.OneOf("-1", "1.01", "NaN", "Infinity", "1e400", "half", "").Select(v => Plain("--mask", v)),
         Gen.OneOf("x", "()", "0,3", "1000000000", "2147483647,2147483647", CliAssert.OnesShape(65)).Select(v => Plain("--shape", v, "--repeat", "0")),
         s_hostileValue.Select(v => Plain("--mode", "train", "--no-such-option" + v)));
 
@@ -68,7 +70,7 @@ public class CliArgumentCorpusTests
     [Fact]
     public void Bench_RefusedArguments()
     {
-        Gen.Select(Arguments("--shape", "--axis", "--mode", "--threads", "--repeat", "--impl"), s_benchRefusal)
+        Gen.Select(Arguments("--shape", "--axis", "--mode", "--threads", "--repeat", "--impl", "--dtype", "--mask"), s_benchRefusal)
             .Sample((args, refusal) => AssertStandsUp("bench", [.. args, .. refusal], mustRefuse: true), iter: 300, print: p => Show([.. p.Item1, .. p.Item2]));
     }
 

@@ -20,10 +20,12 @@ internal static class BenchCommand
         Option<string> modeOption = new("--mode") { Description = "train (a training forward), infer (an inference forward) or backward.", HelpName = "train|infer|backward", DefaultValueFactory = _ => "train" };
         Option<int> threadsOption = new("--threads") { Description = $"Threads for the fast implementation, 1 to {BuiltInImplementations.MaxThreads} (results are bit-identical for every count); the copy probe uses as many. The scalar reference takes 1.", HelpName = "N", DefaultValueFactory = _ => 1 };
         Option<int> repeatOption = new("--repeat") { Description = $"Timed calls after the warm-up (60 calls or 2 s, whichever comes first), 1 to {MaxRepeat}; the median is reported.", HelpName = "N", DefaultValueFactory = _ => 10 };
+        Option<string> dtypeOption = new("--dtype") { Description = "float32 (default) or float64.", HelpName = "float32|float64", DefaultValueFactory = _ => "float32" };
+        Option<string> maskOption = new("--mask") { Description = "Train with a Keras 3 mask keeping this share of the positions (0 to 1, chosen at random with a fixed seed); train mode only.", HelpName = "SHARE" };
         Option<bool> jsonOption = new("--json") { Description = "Print one JSON object." };
-        Command command = new("bench", "Time a training forward, inference forward or backward call on float32 data: median time, GB/s of x read, and the fraction of this machine's copy bandwidth (the roofline: training reads x twice and writes y once, inference reads once and writes once, backward reads x and dy twice and writes dx).")
+        Command command = new("bench", "Time a training forward, inference forward or backward call on float32 or float64 data: median time, GB/s of x read, and the fraction of this machine's copy bandwidth (the roofline: training reads x twice and writes y once, inference reads once and writes once, backward reads x and dy twice and writes dx).")
         {
-            implOption, shapeOption, axisOption, modeOption, threadsOption, repeatOption, jsonOption,
+            implOption, shapeOption, axisOption, modeOption, threadsOption, repeatOption, dtypeOption, maskOption, jsonOption,
         };
         command.SetAction(parseResult =>
         {
@@ -42,8 +44,17 @@ internal static class BenchCommand
                 throw new CommandLineValueException($"--repeat {repeat} is not usable: expected 1 to {MaxRepeat}");
             }
 
+            string dtype = parseResult.GetValue(dtypeOption)!;
+            if (dtype is not ("float32" or "float64"))
+            {
+                throw new CommandLineValueException($"--dtype '{CommandLineValues.Echo(dtype)}' is unknown: expected float32 or float64");
+            }
+
+            int elementBytes = dtype == "float64" ? sizeof(double) : sizeof(float);
+            double? maskShare = ParseMaskShare(parseResult.GetValue(maskOption), mode);
+
             // Every refusal comes before the first allocation and the first timed call.
-            long needed = BenchMemory.Estimate(layout, mode, implementation);
+            long needed = BenchMemory.Estimate(layout, mode, implementation, elementBytes);
             long available = BenchMemory.Available();
             BenchMemory.RequireFits(layout, needed, available);
 
@@ -53,8 +64,8 @@ internal static class BenchCommand
             {
                 error.WriteLine($"Measuring copy bandwidth (400 MB, {threads} thread{(threads == 1 ? "" : "s")})...");
                 copyBytesPerSecond = CopyBandwidth(threads);
-                error.WriteLine($"Timing {implementation.Name} {mode} on {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}...");
-                seconds = Time(implementation, layout, mode, repeat);
+                error.WriteLine($"Timing {implementation.Name} {mode} on {dtype} {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}{(maskShare is null ? "" : " with a mask")}...");
+                seconds = dtype == "float64" ? Time<double>(implementation, layout, mode, repeat, maskShare) : Time<float>(implementation, layout, mode, repeat, maskShare);
             }
             catch (OutOfMemoryException)
             {
@@ -62,10 +73,11 @@ internal static class BenchCommand
                 throw BenchMemory.DoesNotFit(layout, needed, available);
             }
 
-            // Bytes the operation must move at least, in units of x's size.
+            // Bytes the operation must move at least, in units of x's size, and a mask's one byte per position, read once.
             double passes = mode switch { "train" => 3, "infer" => 2, _ => 5 };
-            double bytesOfX = layout.ElementCount * (double)sizeof(float);
-            double rooflineSeconds = passes * bytesOfX / copyBytesPerSecond;
+            double bytesOfX = layout.ElementCount * (double)elementBytes;
+            double maskBytes = maskShare is null ? 0 : layout.ElementCount / layout.Shape[^1];
+            double rooflineSeconds = ((passes * bytesOfX) + maskBytes) / copyBytesPerSecond;
             var result = new JsonObject
             {
                 ["impl"] = implementation.Name,
@@ -73,6 +85,8 @@ internal static class BenchCommand
                 ["shape"] = new JsonArray([.. layout.Shape.Select(d => (JsonNode)d)]),
                 ["axis"] = layout.Axis.ToString(),
                 ["threads"] = threads,
+                ["dtype"] = dtype,
+                ["mask_share"] = maskShare,
                 ["median_ms"] = Math.Round(seconds * 1000, 3),
                 ["input_gb_per_s"] = Math.Round(bytesOfX / seconds / 1e9, 2),
                 ["copy_gb_per_s"] = Math.Round(copyBytesPerSecond / 1e9, 2),
@@ -81,10 +95,31 @@ internal static class BenchCommand
             };
             output.WriteLine(parseResult.GetValue(jsonOption)
                 ? result.ToJsonString()
-                : string.Create(CultureInfo.InvariantCulture, $"{implementation.Name} {mode} {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}: {seconds * 1000:G4} ms median of {repeat}, {bytesOfX / seconds / 1e9:F2} GB/s of x, roofline {rooflineSeconds * 1000:G4} ms ({passes} × x at the measured copy bandwidth {copyBytesPerSecond / 1e9:F2} GB/s): {rooflineSeconds / seconds:P0} of the roofline"));
+                : string.Create(CultureInfo.InvariantCulture, $"{implementation.Name} {mode} {dtype} {ShapeText.Tuple(layout.Shape.AsSpan())} axis={layout.Axis}{(maskShare is { } share ? $" mask keeping {share:G4}" : "")}: {seconds * 1000:G4} ms median of {repeat}, {bytesOfX / seconds / 1e9:F2} GB/s of x, roofline {rooflineSeconds * 1000:G4} ms ({passes} × x{(maskShare is null ? "" : " and the mask")} at the measured copy bandwidth {copyBytesPerSecond / 1e9:F2} GB/s): {rooflineSeconds / seconds:P0} of the roofline"));
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>The share of positions a <c>--mask</c> keeps, or null without one; refused outside 0 to 1 or with another mode.</summary>
+    private static double? ParseMaskShare(string? text, string mode)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double share) || !(share is >= 0 and <= 1))
+        {
+            throw new CommandLineValueException($"--mask '{CommandLineValues.Echo(text)}' is not usable: expected a share of positions kept, 0 to 1, such as 0.7");
+        }
+
+        if (mode != "train")
+        {
+            throw new CommandLineValueException($"--mask is not available for --mode {mode}: a mask changes only the batch statistics of a training call (expected --mode train)");
+        }
+
+        return share;
     }
 
     /// <summary>
@@ -127,43 +162,50 @@ internal static class BenchCommand
     private const int WarmUpCalls = 60;
     private const double WarmUpSeconds = 2;
 
-    private static double Time(IBatchNormalization implementation, AxisResolution layout, string mode, int repeat)
+    private static double Time<T>(IBatchNormalization implementation, AxisResolution layout, string mode, int repeat, double? maskShare)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var random = new Random(20261124);
         int channels = layout.ChannelCount;
         // Plain arrays of exactly the estimated sizes (BenchMemory.Estimate): no growing collection doubles them.
-        float[] x = new float[layout.ElementCount];
+        T[] x = new T[layout.ElementCount];
         for (int i = 0; i < x.Length; i++)
         {
-            x[i] = (float)((random.NextDouble() * 2) - 1);
+            x[i] = T.CreateTruncating((random.NextDouble() * 2) - 1);
         }
 
-        float[] dy = mode == "backward" ? new float[x.Length] : [];
+        T[] dy = mode == "backward" ? new T[x.Length] : [];
         for (int i = 0; i < dy.Length; i++)
         {
             dy[i] = x[^(i + 1)];
         }
 
-        float[] y = new float[x.Length];
-        float[] gamma = [.. Enumerable.Repeat(1f, channels)];
-        float[] beta = new float[channels];
-        float[] movingMean = new float[channels];
-        float[] movingVariance = [.. Enumerable.Repeat(1f, channels)];
-        float[] newMean = new float[channels];
-        float[] newVariance = new float[channels];
-        float[] dgamma = new float[channels];
-        float[] dbeta = new float[channels];
+        bool[] mask = new bool[maskShare is null ? 0 : layout.ElementCount / layout.Shape[^1]];
+        for (int i = 0; i < mask.Length; i++)
+        {
+            mask[i] = random.NextDouble() < maskShare;
+        }
+
+        T[] y = new T[x.Length];
+        T[] gamma = [.. Enumerable.Repeat(T.One, channels)];
+        T[] beta = new T[channels];
+        T[] movingMean = new T[channels];
+        T[] movingVariance = [.. Enumerable.Repeat(T.One, channels)];
+        T[] newMean = new T[channels];
+        T[] newVariance = new T[channels];
+        T[] dgamma = new T[channels];
+        T[] dbeta = new T[channels];
         double Call()
         {
             long start = Stopwatch.GetTimestamp();
-            var weights = new BatchNormWeights<float>(gamma, beta, movingMean, movingVariance);
+            var weights = new BatchNormWeights<T>(gamma, beta, movingMean, movingVariance);
             if (mode == "backward")
             {
-                implementation.Backward<float>(layout, BatchNormOptions.Default, true, x, dy, weights, new BackwardDestinations<float>(y, dgamma, dbeta));
+                implementation.Backward<T>(layout, BatchNormOptions.Default, true, x, dy, weights, new BackwardDestinations<T>(y, dgamma, dbeta));
             }
             else
             {
-                implementation.Forward<float>(layout, BatchNormOptions.Default, mode == "train", x, weights, new ForwardDestinations<float>(y, newMean, newVariance));
+                implementation.Forward<T>(layout, BatchNormOptions.Default, mode == "train", x, weights, new ForwardDestinations<T>(y, newMean, newVariance), mask);
             }
 
             return Stopwatch.GetElapsedTime(start).TotalSeconds;

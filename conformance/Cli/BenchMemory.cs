@@ -22,19 +22,19 @@ internal static class BenchMemory
 
     /// <summary>
     /// Bytes of every array a bench of <paramref name="layout"/> holds at its peak, counted generously: the copy probe
-    /// (garbage by then, counted anyway since the GC need not have reclaimed it), x and y (and dy for backward) in
-    /// float32, the eight per-channel arrays, and the implementation's own scratch: the fast one pools up to 48 bytes per
+    /// (garbage by then, counted anyway since the GC need not have reclaimed it), x and y (and dy for backward) of
+    /// <paramref name="elementBytes"/> each, a mask's flags, the eight per-channel arrays, and the implementation's own scratch: the fast one pools up to 48 bytes per
     /// channel and partial sums of 8 MB or 16 bytes per channel; the scalar reference widens every full-size array
     /// to double and keeps a channel index per element. A channels-last shape of one axis has a channel per element,
     /// so <c>--shape 1000000000</c> needs over 100 GB.
     /// </summary>
-    public static long Estimate(AxisResolution layout, string mode, IBatchNormalization implementation)
+    public static long Estimate(AxisResolution layout, string mode, IBatchNormalization implementation, int elementBytes = sizeof(float))
     {
         long elements = layout.ElementCount;
         long channels = layout.ChannelCount;
         bool backward = mode == "backward";
-        long data = (backward ? 3 : 2) * elements * sizeof(float);
-        long perChannel = 8 * channels * sizeof(float);
+        long data = ((backward ? 3 : 2) * elements * elementBytes) + elements; // and at most one mask flag per element
+        long perChannel = 8 * channels * elementBytes;
         long scratch = implementation is ScalarBatchNorm
             ? ((backward ? 36 : 20) * elements) + (128 * channels)
             : (64 * channels) + (16L << 20);
