@@ -6,9 +6,9 @@ namespace BatchNormAxis;
 /// The per-channel step of a forward call: the call's statistics (from shifted sums, or the moving ones), folded
 /// with gamma and beta into one scale and offset per channel (<c>y = x * scale + offset</c>), the moving statistics
 /// after the call and the optional mean and variance outputs. Wide keep-sets (axis=[1, 2, 3]: 200704 channels) make
-/// this a division and a square root per channel, so float32 has a vector path (<see cref="Vector{T}"/>, the
-/// machine's width); it performs the same double
-/// operations in the same order as the scalar path, so the two give the same bits.
+/// this a division and a square root per channel, so float32 and float64 have vector paths (<see cref="Vector{T}"/>,
+/// the machine's width); they perform the same double operations in the same order as the scalar path, so all give
+/// the same bits.
 /// </summary>
 internal static class ChannelFold
 {
@@ -178,7 +178,48 @@ internal static class ChannelFold
         return c;
     }
 
-    private static (Vector<double> Mean, Vector<double> Variance) Statistics(in Inputs<float> inputs, int c, Vector<double> count)
+    /// <summary>float64, one double vector of channels at a time, with the operations of the float32 path; returns how many it did.</summary>
+    public static int Double(in Inputs<double> inputs, ForwardDestinations<double> destinations, Span<double> scale, Span<double> offset)
+    {
+        if (!Vector.IsHardwareAccelerated)
+        {
+            return 0;
+        }
+
+        BatchNormOptions options = inputs.Options;
+        BatchNormWeights<double> weights = inputs.Weights;
+        var count = new Vector<double>(inputs.Count);
+        var epsilon = new Vector<double>(options.Epsilon);
+        var keep = new Vector<double>(options.Momentum);
+        var fresh = new Vector<double>(1 - options.Momentum);
+        int c = 0;
+        for (; c <= scale.Length - Vector<double>.Count; c += Vector<double>.Count)
+        {
+            var movingMean = new Vector<double>(weights.MovingMean[c..]);
+            var movingVariance = new Vector<double>(weights.MovingVariance[c..]);
+            (Vector<double> mean, Vector<double> variance) = inputs.UseBatchStatistics ? Statistics(inputs, c, count) : (movingMean, movingVariance);
+            Vector<double> gamma = options.Scale ? new Vector<double>(weights.Gamma[c..]) : Vector<double>.One;
+            Vector<double> beta = options.Center ? new Vector<double>(weights.Beta[c..]) : Vector<double>.Zero;
+            Vector<double> channelScale = gamma / Vector.SquareRoot(variance + epsilon);
+            channelScale.CopyTo(scale[c..]);
+            (beta - (mean * channelScale)).CopyTo(offset[c..]);
+            (inputs.UseBatchStatistics ? (movingMean * keep) + (mean * fresh) : movingMean).CopyTo(destinations.MovingMean[c..]);
+            (inputs.UseBatchStatistics ? (movingVariance * keep) + (variance * fresh) : movingVariance).CopyTo(destinations.MovingVariance[c..]);
+            if (!destinations.Mean.IsEmpty)
+            {
+                mean.CopyTo(destinations.Mean[c..]);
+            }
+
+            if (!destinations.Variance.IsEmpty)
+            {
+                variance.CopyTo(destinations.Variance[c..]);
+            }
+        }
+
+        return c;
+    }
+
+    private static (Vector<double> Mean, Vector<double> Variance) Statistics<T>(in Inputs<T> inputs, int c, Vector<double> count)
     {
         Vector<double> shiftedMean = new Vector<double>(inputs.Sums[c..]) / count;
         Vector<double> variance = Vector.Max((new Vector<double>(inputs.Squares[c..]) / count) - (shiftedMean * shiftedMean), Vector<double>.Zero);

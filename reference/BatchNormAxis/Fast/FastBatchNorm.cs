@@ -22,9 +22,9 @@ namespace BatchNormAxis;
 /// Inputs of fewer than about 64 K elements per chunk run on the calling thread.</para>
 /// <para>Vectors: the kernels use <see cref="Vector{T}"/>, as wide as the machine's vectors (256 bits with AVX2, 128
 /// bits with SSE or ARM64), so no machine with vector hardware runs the scalar loops. float32 and float64 are
-/// vectorized in every pass over the data; the per-channel fold is vectorized for float32. Sums along one channel's
-/// run add their vector lanes at the end, so channels-first results may differ in the last bits between machines of
-/// different vector widths, never between runs or thread counts on one machine.</para>
+/// vectorized in every pass over the data and in the forward's per-channel fold (dx's coefficients: float32 only).
+/// Sums along one channel's run add their vector lanes at the end, so channels-first results may differ in the last
+/// bits between machines of different vector widths, never between runs or thread counts on one machine.</para>
 /// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers. A Keras 3 mask changes
 /// the batch statistics only: one pass over its kept positions (<see cref="MaskedStatisticsJob{T}"/>). Scratch
 /// memory comes from <see cref="ArrayPool{T}.Shared"/> and the stack, so calls allocate nothing in steady state.</para>
@@ -127,7 +127,11 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
                     Cast<T, float>(destinations),
                     MemoryMarshal.Cast<T, float>(scale),
                     MemoryMarshal.Cast<T, float>(offset))
-                : 0;
+                : ChannelFold.Double(
+                    new ChannelFold.Inputs<double>(useBatchStatistics, shifts, fold.Sums, fold.Squares, fold.Count, options, Cast<T, double>(weights)),
+                    Cast<T, double>(destinations),
+                    MemoryMarshal.Cast<T, double>(scale),
+                    MemoryMarshal.Cast<T, double>(offset));
             ChannelFold.Scalar(folded, fold, destinations, scale, offset);
             FastKernels.RepeatChannels(parameters.AsSpan(0, padded), channels);
             FastKernels.RepeatChannels(parameters.AsSpan(padded, padded), channels);
