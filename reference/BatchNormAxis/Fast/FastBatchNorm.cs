@@ -22,7 +22,7 @@ namespace BatchNormAxis;
 /// Inputs of fewer than about 64 K elements per chunk run on the calling thread.</para>
 /// <para>Vectors: the kernels use <see cref="Vector{T}"/>, as wide as the machine's vectors (256 bits with AVX2, 128
 /// bits with SSE or ARM64), so no machine with vector hardware runs the scalar loops. float32 and float64 are
-/// vectorized in every pass over the data and in the forward's per-channel fold (dx's coefficients: float32 only).
+/// vectorized in every pass over the data and in the per-channel steps (the forward's fold, dx's coefficients).
 /// Sums along one channel's run add their vector lanes at the end, so channels-first results may differ in the last
 /// bits between machines of different vector widths, never between runs or thread counts on one machine.</para>
 /// <para>Half is stored in 16 bits and computed in float32, as Keras computes 16-bit layers. A Keras 3 mask changes

@@ -7,7 +7,8 @@ namespace BatchNormAxis;
 /// The per-channel coefficients of the backward pass, <c>dx = a · dy + b · (x - mean) + c</c>, with
 /// a = gamma / s, b = -a · Σdy(x - mean) / (N s²), c = -a · Σdy / N (b = c = 0 with moving statistics),
 /// s = sqrt(variance + epsilon), and the parameter gradients dgamma = Σdy(x - mean) / s, dbeta = Σdy.
-/// Computed in double, rounded once to the element type.
+/// Computed in double, rounded once to the element type; float32 and float64 on vectors, with the same bits as the
+/// scalar loop.
 /// </summary>
 internal static class GradientCoefficients
 {
@@ -41,6 +42,20 @@ internal static class GradientCoefficients
                 MemoryMarshal.Cast<T, float>(c),
                 MemoryMarshal.Cast<T, float>(dgamma),
                 MemoryMarshal.Cast<T, float>(dbeta))
+            : typeof(T) == typeof(double) && Vector.IsHardwareAccelerated
+            ? Double(
+                variance,
+                sumDy,
+                sumDyCentred,
+                MemoryMarshal.Cast<T, double>(gamma),
+                options,
+                useBatchStatistics,
+                count,
+                MemoryMarshal.Cast<T, double>(a),
+                MemoryMarshal.Cast<T, double>(b),
+                MemoryMarshal.Cast<T, double>(c),
+                MemoryMarshal.Cast<T, double>(dgamma),
+                MemoryMarshal.Cast<T, double>(dbeta))
             : 0;
         for (int i = first; i < a.Length; i++)
         {
@@ -107,6 +122,46 @@ internal static class GradientCoefficients
             if (options.Center)
             {
                 Vector.Narrow(new Vector<double>(sumDy[i..]), new Vector<double>(sumDy[(i + half)..])).CopyTo(dbeta[i..]);
+            }
+        }
+
+        return i;
+    }
+
+    /// <summary>float64, one double vector of channels at a time, with the scalar loop's operations in its order; returns how many it did.</summary>
+    private static int Double(
+        ReadOnlySpan<double> variance,
+        ReadOnlySpan<double> sumDy,
+        ReadOnlySpan<double> sumDyCentred,
+        ReadOnlySpan<double> gamma,
+        BatchNormOptions options,
+        bool useBatchStatistics,
+        double count,
+        Span<double> a,
+        Span<double> b,
+        Span<double> c,
+        Span<double> dgamma,
+        Span<double> dbeta)
+    {
+        var epsilon = new Vector<double>(options.Epsilon);
+        var n = new Vector<double>(count);
+        int i = 0;
+        for (; i <= a.Length - Vector<double>.Count; i += Vector<double>.Count)
+        {
+            Vector<double> channelGamma = options.Scale ? new Vector<double>(gamma[i..]) : Vector<double>.One;
+            (Vector<double> channelA, Vector<double> channelB, Vector<double> channelC, Vector<double> channelDgamma) =
+                Channels(new(variance[i..]), new(sumDy[i..]), new(sumDyCentred[i..]), channelGamma, epsilon, n, useBatchStatistics);
+            channelA.CopyTo(a[i..]);
+            channelB.CopyTo(b[i..]);
+            channelC.CopyTo(c[i..]);
+            if (options.Scale)
+            {
+                channelDgamma.CopyTo(dgamma[i..]);
+            }
+
+            if (options.Center)
+            {
+                sumDy.Slice(i, Vector<double>.Count).CopyTo(dbeta[i..]);
             }
         }
 
