@@ -61,6 +61,20 @@ internal static class ChannelFold
     }
 
     /// <summary>
+    /// Each channel's masked mean and variance (<see cref="MaskedStatisticsFromSums"/>), left in the form of sums
+    /// the fold reads over one value: <paramref name="shifts"/> ← mean, <paramref name="sums"/> ← 0,
+    /// <paramref name="squares"/> ← variance.
+    /// </summary>
+    public static void ReplaceWithMaskedStatistics(Span<double> shifts, Span<double> sums, Span<double> squares, ReadOnlySpan<double> counts)
+    {
+        for (int c = 0; c < shifts.Length; c++)
+        {
+            (shifts[c], squares[c]) = MaskedStatisticsFromSums(shifts[c], sums[c], squares[c], counts[c]);
+            sums[c] = 0;
+        }
+    }
+
+    /// <summary>
     /// <see cref="StatisticsFromSums(double, double, double, double)"/> for every channel of the spans, a vector of
     /// channels at a time with the same operations (so the same bits); <paramref name="mean"/> and
     /// <paramref name="variance"/> may be <paramref name="sums"/> and <paramref name="squares"/> themselves.

@@ -51,14 +51,7 @@ public sealed unsafe partial class FastBatchNorm
             }
         }
 
-        Span<double> sum = sums[..channels];
-        Span<double> squares = sums.Slice(channels, channels);
-        ReadOnlySpan<double> counts = sums.Slice(2 * channels, channels);
-        for (int c = 0; c < channels; c++)
-        {
-            (shifts[c], squares[c]) = ChannelFold.MaskedStatisticsFromSums(shifts[c], sum[c], squares[c], counts[c]);
-            sum[c] = 0;
-        }
+        ChannelFold.ReplaceWithMaskedStatistics(shifts, sums[..channels], sums.Slice(channels, channels), sums.Slice(2 * channels, channels));
     }
 
     /// <summary>

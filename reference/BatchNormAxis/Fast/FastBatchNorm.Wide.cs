@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace BatchNormAxis;
 
 /// <summary>
@@ -6,9 +8,34 @@ namespace BatchNormAxis;
 /// </summary>
 public sealed unsafe partial class FastBatchNorm
 {
-    private void ForwardWide(RowLayout rows, BatchNormOptions options, bool useBatchStatistics, ReadOnlySpan<float> x, BatchNormWeights<float> weights, ForwardDestinations<float> destinations)
+    /// <summary>A training forward; with a mask, each channel's shift is its first kept value (<see cref="ChooseMaskedShifts{T}"/>), chosen before the blocks.</summary>
+    private void ForwardWide(AxisResolution layout, RowLayout rows, BatchNormOptions options, ReadOnlySpan<float> x, BatchNormWeights<float> weights, ForwardDestinations<float> destinations, ReadOnlySpan<bool> mask)
     {
         Tiling chunks = WideColumns.Chunks(rows);
+        int segment = layout.Shape[^1];
+        double[]? rentedShifts = mask.IsEmpty ? null : ArrayPool<double>.Shared.Rent(rows.RowLength);
+        try
+        {
+            if (rentedShifts is not null)
+            {
+                ChooseMaskedShifts(x, mask, segment, rows, rentedShifts.AsSpan(0, rows.RowLength));
+            }
+
+            ForwardWideBlocks(chunks, rows, options, x, weights, destinations, new WideMask(mask, segment, rentedShifts));
+        }
+        finally
+        {
+            if (rentedShifts is not null)
+            {
+                ArrayPool<double>.Shared.Return(rentedShifts);
+            }
+        }
+    }
+
+    private void ForwardWideBlocks(Tiling chunks, RowLayout rows, BatchNormOptions options, ReadOnlySpan<float> x, BatchNormWeights<float> weights, ForwardDestinations<float> destinations, WideMask mask)
+    {
+        fixed (bool* pMask = mask.Flags)
+        fixed (double* pShifts = mask.Shifts)
         fixed (float* pX = x)
         fixed (float* pY = destinations.Y)
         fixed (float* pGamma = weights.Gamma)
@@ -25,7 +52,7 @@ public sealed unsafe partial class FastBatchNorm
                 pY,
                 rows,
                 chunks,
-                useBatchStatistics,
+                new PinnedMask(pMask, mask.Segment, pShifts),
                 options,
                 Pin(weights, pGamma, pBeta, pMovingMean, pMovingVariance),
                 new(pNewMovingMean, destinations.MovingMean.Length),
@@ -68,4 +95,14 @@ public sealed unsafe partial class FastBatchNorm
 
     private static PinnedWeights Pin(BatchNormWeights<float> weights, float* gamma, float* beta, float* movingMean, float* movingVariance) =>
         new(new(gamma, weights.Gamma.Length), new(beta, weights.Beta.Length), new(movingMean, weights.MovingMean.Length), new(movingVariance, weights.MovingVariance.Length));
+
+    /// <summary>A wide forward's mask: its flags, the last axis's length each flag covers, and each channel's shift (null without a mask).</summary>
+    private readonly ref struct WideMask(ReadOnlySpan<bool> flags, int segment, double[]? shifts)
+    {
+        public ReadOnlySpan<bool> Flags { get; } = flags;
+
+        public int Segment { get; } = segment;
+
+        public double[]? Shifts { get; } = shifts;
+    }
 }

@@ -92,9 +92,9 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         var rows = new RowLayout(layout, layoutScratch);
         bool useBatchStatistics = training && options.Trainable;
         bool masked = useBatchStatistics && !mask.IsEmpty; // a mask only changes the batch statistics
-        if (typeof(T) == typeof(float) && useBatchStatistics && !masked && WideColumns.Fits(rows))
+        if (typeof(T) == typeof(float) && useBatchStatistics && WideColumns.Fits(rows))
         {
-            ForwardWide(rows, options, useBatchStatistics, MemoryMarshal.Cast<T, float>(x), Cast<T, float>(weights), Cast<T, float>(destinations));
+            ForwardWide(layout, rows, options, MemoryMarshal.Cast<T, float>(x), Cast<T, float>(weights), Cast<T, float>(destinations), masked ? mask : default);
             return;
         }
 

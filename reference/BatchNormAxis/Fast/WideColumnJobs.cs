@@ -1,15 +1,16 @@
 namespace BatchNormAxis;
 
 /// <summary>
-/// A float32 forward of a wide channels-last input, one block of columns per chunk (<see cref="WideColumns"/>):
-/// shifted sums (training), the per-channel fold, then y = x · scale + shift, all while the block is in cache.
+/// A float32 training forward of a wide channels-last input, one block of columns per chunk (<see cref="WideColumns"/>):
+/// shifted sums (of the kept positions only, with a mask), the per-channel fold, then y = x · scale + shift, all
+/// while the block is in cache.
 /// </summary>
 internal readonly unsafe struct WideForwardJob(
     float* x,
     float* y,
     RowLayout rows,
     Tiling chunks,
-    bool useBatchStatistics,
+    PinnedMask mask,
     BatchNormOptions options,
     PinnedWeights weights,
     PinnedChannels<float> newMovingMean,
@@ -22,20 +23,29 @@ internal readonly unsafe struct WideForwardJob(
     {
         int width = rows.RowLength;
         (_, _, int first, int n) = chunks[chunk];
-        using var doubles = new WideColumns.Scratch<double>(3 * n);
+        using var doubles = new WideColumns.Scratch<double>(4 * n);
         using var floats = new WideColumns.Scratch<float>(2 * n);
-        Span<double> shifts = useBatchStatistics ? doubles[0, n] : default;
-        Span<double> sums = useBatchStatistics ? doubles[1, n] : default;
-        Span<double> squares = useBatchStatistics ? doubles[2, n] : default;
-        if (useBatchStatistics)
+        Span<double> shifts = doubles[0, n];
+        Span<double> sums = doubles[1, n];
+        Span<double> squares = doubles[2, n];
+        double count = rows.RowCount;
+        if (mask.IsEmpty)
         {
             Conversions.Widen(new ReadOnlySpan<float>(x + first, n), shifts); // the shift is row 0, as the pass-by-pass path's
             WideColumns.SumShifted(x, rows, chunks, chunk, sums, squares);
         }
+        else
+        {
+            new ReadOnlySpan<double>(mask.Shifts + first, n).CopyTo(shifts);
+            Span<double> counts = doubles[3, n];
+            WideColumns.SumMasked(x, rows, chunks, chunk, mask, shifts, sums, squares, counts);
+            ChannelFold.ReplaceWithMaskedStatistics(shifts, sums, squares, counts);
+            count = 1;
+        }
 
         Span<float> scale = floats[0, n];
         Span<float> offset = floats[1, n];
-        var inputs = new ChannelFold.Inputs<float>(useBatchStatistics, shifts, sums, squares, (double)rows.RowCount, options, weights.Slice(first, n));
+        var inputs = new ChannelFold.Inputs<float>(true, shifts, sums, squares, count, options, weights.Slice(first, n));
         var destinations = new ForwardDestinations<float>(
             default, newMovingMean.Slice(first, n), newMovingVariance.Slice(first, n), mean.Slice(first, n), variance.Slice(first, n));
         int folded = ChannelFold.Float(inputs, destinations, scale, offset);
@@ -52,6 +62,21 @@ internal readonly unsafe struct WideForwardJob(
             StreamingStores.Fence();
         }
     }
+}
+
+/// <summary>
+/// A training call's Keras 3 mask, pinned for chunks: one flag per <see cref="Segment"/> elements and each channel's
+/// shift (its first kept value); flags null without a mask.
+/// </summary>
+internal readonly unsafe struct PinnedMask(bool* flags, int segment, double* shifts)
+{
+    public bool IsEmpty => flags == null;
+
+    public bool* Flags => flags;
+
+    public int Segment => segment;
+
+    public double* Shifts => shifts;
 }
 
 /// <summary>

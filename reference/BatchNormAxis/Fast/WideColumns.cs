@@ -46,6 +46,47 @@ internal static unsafe class WideColumns
     }
 
     /// <summary>
+    /// Shifted sums and counts of a chunk's channels over the positions <paramref name="mask"/> keeps, against
+    /// <paramref name="shifts"/>, by the kernel of <see cref="MaskedChannelsLastStatisticsJob"/> (cleared here).
+    /// </summary>
+    public static void SumMasked(float* x, RowLayout rows, Tiling chunks, int chunk, PinnedMask mask, ReadOnlySpan<double> shifts, Span<double> sum, Span<double> squares, Span<double> counts)
+    {
+        (_, _, int first, int n) = chunks[chunk];
+        int width = rows.RowLength;
+        int segmentsPerRow = width / mask.Segment;
+        using var floatShifts = new Scratch<float>(n);
+        Span<float> shift = floatShifts[0, n];
+        Conversions.Narrow(shifts, shift); // exact: each is one of x's float32 values, or 0
+        var scratch = new RowBlockScratch(
+            stackalloc float[FastTuning.ChannelsPerBlock], stackalloc float[FastTuning.ChannelsPerBlock], stackalloc float[FastTuning.ChannelsPerBlock]);
+        sum.Clear();
+        squares.Clear();
+        counts.Clear();
+        for (int r = 0; r < rows.RowCount; r += FastTuning.RowsPerBlock)
+        {
+            int blockRows = Math.Min(FastTuning.RowsPerBlock, rows.RowCount - r);
+            var flags = new ReadOnlySpan<bool>(mask.Flags + ((long)r * segmentsPerRow), blockRows * segmentsPerRow);
+            for (int c = 0; c < n; c += FastTuning.ChannelsPerBlock)
+            {
+                int m = Math.Min(FastTuning.ChannelsPerBlock, n - c);
+                long start = ((long)r * width) + first + c;
+                MaskedKernels.AccumulateRowBlock(
+                    new ReadOnlySpan<float>(x + start, ((blockRows - 1) * width) + m),
+                    width,
+                    blockRows,
+                    first + c,
+                    flags,
+                    mask.Segment,
+                    shift.Slice(c, m),
+                    scratch,
+                    sum.Slice(c, m),
+                    squares.Slice(c, m),
+                    counts.Slice(c, m));
+            }
+        }
+    }
+
+    /// <summary>
     /// Σ dy and Σ dy · (x - mean) of a chunk's channels against their rounded <paramref name="mean"/>, in
     /// <paramref name="sums"/>' last two parts (<see cref="FoldedSums"/>, cleared here), by the kernel of
     /// <see cref="ChannelsLastFoldedSumsJob"/>.
