@@ -13,54 +13,49 @@ public sealed unsafe partial class FastBatchNorm
     {
         Tiling chunks = WideColumns.Chunks(rows);
         int segment = layout.Shape[^1];
-        double[]? rentedShifts = mask.IsEmpty ? null : ArrayPool<double>.Shared.Rent(rows.RowLength);
+        double[]? maskedShifts = mask.IsEmpty ? null : ArrayPool<double>.Shared.Rent(rows.RowLength);
         try
         {
-            if (rentedShifts is not null)
+            if (maskedShifts is not null)
             {
-                ChooseMaskedShifts(x, mask, segment, rows, rentedShifts.AsSpan(0, rows.RowLength));
+                ChooseMaskedShifts(x, mask, segment, rows, maskedShifts.AsSpan(0, rows.RowLength));
             }
 
-            ForwardWideBlocks(chunks, rows, options, x, weights, destinations, new WideMask(mask, segment, rentedShifts));
+            fixed (bool* pMask = mask)
+            fixed (double* pShifts = maskedShifts)
+            fixed (float* pX = x)
+            fixed (float* pY = destinations.Y)
+            fixed (float* pGamma = weights.Gamma)
+            fixed (float* pBeta = weights.Beta)
+            fixed (float* pMovingMean = weights.MovingMean)
+            fixed (float* pMovingVariance = weights.MovingVariance)
+            fixed (float* pNewMovingMean = destinations.MovingMean)
+            fixed (float* pNewMovingVariance = destinations.MovingVariance)
+            fixed (float* pMean = destinations.Mean)
+            fixed (float* pVariance = destinations.Variance)
+            {
+                var job = new WideForwardJob(
+                    pX,
+                    pY,
+                    rows,
+                    chunks,
+                    new PinnedMask(pMask, segment, pShifts),
+                    options,
+                    Pin(weights, pGamma, pBeta, pMovingMean, pMovingVariance),
+                    new(pNewMovingMean, destinations.MovingMean.Length),
+                    new(pNewMovingVariance, destinations.MovingVariance.Length),
+                    new(pMean, destinations.Mean.Length),
+                    new(pVariance, destinations.Variance.Length),
+                    StreamingStores.PaysFor(x.Length, sizeof(float), chunks.ColumnsPerChunk));
+                ChunkScheduler.Run(job, chunks.Count, Threads);
+            }
         }
         finally
         {
-            if (rentedShifts is not null)
+            if (maskedShifts is not null)
             {
-                ArrayPool<double>.Shared.Return(rentedShifts);
+                ArrayPool<double>.Shared.Return(maskedShifts);
             }
-        }
-    }
-
-    private void ForwardWideBlocks(Tiling chunks, RowLayout rows, BatchNormOptions options, ReadOnlySpan<float> x, BatchNormWeights<float> weights, ForwardDestinations<float> destinations, WideMask mask)
-    {
-        fixed (bool* pMask = mask.Flags)
-        fixed (double* pShifts = mask.Shifts)
-        fixed (float* pX = x)
-        fixed (float* pY = destinations.Y)
-        fixed (float* pGamma = weights.Gamma)
-        fixed (float* pBeta = weights.Beta)
-        fixed (float* pMovingMean = weights.MovingMean)
-        fixed (float* pMovingVariance = weights.MovingVariance)
-        fixed (float* pNewMovingMean = destinations.MovingMean)
-        fixed (float* pNewMovingVariance = destinations.MovingVariance)
-        fixed (float* pMean = destinations.Mean)
-        fixed (float* pVariance = destinations.Variance)
-        {
-            var job = new WideForwardJob(
-                pX,
-                pY,
-                rows,
-                chunks,
-                new PinnedMask(pMask, mask.Segment, pShifts),
-                options,
-                Pin(weights, pGamma, pBeta, pMovingMean, pMovingVariance),
-                new(pNewMovingMean, destinations.MovingMean.Length),
-                new(pNewMovingVariance, destinations.MovingVariance.Length),
-                new(pMean, destinations.Mean.Length),
-                new(pVariance, destinations.Variance.Length),
-                StreamingStores.PaysFor(x.Length, sizeof(float), chunks.ColumnsPerChunk));
-            ChunkScheduler.Run(job, chunks.Count, Threads);
         }
     }
 
@@ -95,14 +90,4 @@ public sealed unsafe partial class FastBatchNorm
 
     private static PinnedWeights Pin(BatchNormWeights<float> weights, float* gamma, float* beta, float* movingMean, float* movingVariance) =>
         new(new(gamma, weights.Gamma.Length), new(beta, weights.Beta.Length), new(movingMean, weights.MovingMean.Length), new(movingVariance, weights.MovingVariance.Length));
-
-    /// <summary>A wide forward's mask: its flags, the last axis's length each flag covers, and each channel's shift (null without a mask).</summary>
-    private readonly ref struct WideMask(ReadOnlySpan<bool> flags, int segment, double[]? shifts)
-    {
-        public ReadOnlySpan<bool> Flags { get; } = flags;
-
-        public int Segment { get; } = segment;
-
-        public double[]? Shifts { get; } = shifts;
-    }
 }
