@@ -63,68 +63,66 @@ internal static class FastKernels
 
     /// <summary>
     /// Several float32 rows of the same consecutive channels, at <paramref name="rowStride"/> floats apart:
-    /// sum[c] += Σ (x - shift[c]), squares[c] += Σ (x - shift[c])². The rows are accumulated in float32 lanes
-    /// (at most <see cref="FastTuning.RowsPerBlock"/> values per lane, of values already shifted near zero), then
-    /// added once into the double sums.
+    /// sum[c] += Σ (x - shift[c]), squares[c] += Σ (x - shift[c])², each channel's terms in row order. The rows are
+    /// accumulated in float32 lanes (at most <see cref="FastTuning.RowsPerBlock"/> values per lane, of values already
+    /// shifted near zero) held in <paramref name="sumScratch"/> and <paramref name="squaresScratch"/> (in L1), then
+    /// added once into the double sums. For blocks whose rows lie far apart in memory (the wide-columns path), read
+    /// <see cref="FastTuning.RowsPerGroup"/> rows at a time, each from start to end: two vectors of channels down
+    /// every row would walk one memory stream per row (32 on axis=[1, 2, 3]), more than the hardware prefetchers
+    /// follow, and one row at a time loads and stores the float32 sums for every value.
     /// </summary>
-    public static void AccumulateChannelBlock(ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares)
+    public static void AccumulateRowGroups(ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares)
     {
         int width = shift.Length;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        Span<float> blockSum = sumScratch[..width];
+        Span<float> blockSquares = squaresScratch[..width];
+        blockSum.Clear();
+        blockSquares.Clear();
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref float kRef = ref MemoryMarshal.GetReference(shift);
+        ref float sRef = ref MemoryMarshal.GetReference(blockSum);
+        ref float qRef = ref MemoryMarshal.GetReference(blockSquares);
+        for (int r = 0; r < rows; r += FastTuning.RowsPerGroup)
         {
-            // Two vectors of channels at a time, all rows of the block, accumulators in registers: per row two loads,
-            // two subtractions, two additions and two fused multiply-adds, and no load or store of accumulators. The
-            // block's rows stay in L1, so the next channels read them from cache.
-            int n = Vector<float>.Count;
-            ref float xRef = ref MemoryMarshal.GetReference(x);
-            ref float kRef = ref MemoryMarshal.GetReference(shift);
-            for (; i <= width - (2 * n); i += 2 * n)
+            int groupRows = Math.Min(FastTuning.RowsPerGroup, rows - r);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
             {
-                Vector<float> k0 = Vector.LoadUnsafe(ref kRef, (nuint)i);
-                Vector<float> k1 = Vector.LoadUnsafe(ref kRef, (nuint)(i + n));
-                Vector<float> s0 = Vector<float>.Zero, s1 = Vector<float>.Zero;
-                Vector<float> q0 = Vector<float>.Zero, q1 = Vector<float>.Zero;
-                nuint offset = (nuint)i;
-                for (int r = 0; r < rows; r++, offset += (nuint)rowStride)
+                for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
                 {
-                    Vector<float> d0 = Vector.LoadUnsafe(ref xRef, offset) - k0;
-                    Vector<float> d1 = Vector.LoadUnsafe(ref xRef, offset + (nuint)n) - k1;
-                    s0 += d0;
-                    s1 += d1;
-                    q0 = Vector.FusedMultiplyAdd(d0, d0, q0);
-                    q1 = Vector.FusedMultiplyAdd(d1, d1, q1);
+                    Vector<float> k = Vector.LoadUnsafe(ref kRef, (nuint)i);
+                    Vector<float> s = Vector.LoadUnsafe(ref sRef, (nuint)i);
+                    Vector<float> q = Vector.LoadUnsafe(ref qRef, (nuint)i);
+                    nuint offset = (nuint)((r * rowStride) + i);
+                    for (int j = 0; j < groupRows; j++, offset += (nuint)rowStride)
+                    {
+                        Vector<float> d = Vector.LoadUnsafe(ref xRef, offset) - k;
+                        s += d;
+                        q = Vector.FusedMultiplyAdd(d, d, q);
+                    }
+
+                    s.StoreUnsafe(ref sRef, (nuint)i);
+                    q.StoreUnsafe(ref qRef, (nuint)i);
                 }
-
-                s0.StoreUnsafe(ref MemoryMarshal.GetReference(sumScratch), (nuint)i);
-                s1.StoreUnsafe(ref MemoryMarshal.GetReference(sumScratch), (nuint)(i + n));
-                q0.StoreUnsafe(ref MemoryMarshal.GetReference(squaresScratch), (nuint)i);
-                q1.StoreUnsafe(ref MemoryMarshal.GetReference(squaresScratch), (nuint)(i + n));
             }
-        }
 
-        // The remaining channels (all of them without vector hardware): one channel at a time over the rows.
-        for (; i < width; i++)
-        {
-            float blockSum = 0;
-            float blockSquares = 0;
-            for (int r = 0; r < rows; r++)
+            for (; i < width; i++)
             {
-                float d = x[(r * rowStride) + i] - shift[i];
-                blockSum += d;
-                blockSquares = MathF.FusedMultiplyAdd(d, d, blockSquares);
+                for (int j = r; j < r + groupRows; j++)
+                {
+                    float d = x[(j * rowStride) + i] - shift[i];
+                    blockSum[i] += d;
+                    blockSquares[i] = MathF.FusedMultiplyAdd(d, d, blockSquares[i]);
+                }
             }
-
-            sumScratch[i] = blockSum;
-            squaresScratch[i] = blockSquares;
         }
 
-        AddWidened(sumScratch[..width], sum);
-        AddWidened(squaresScratch[..width], squares);
+        AddWidened(blockSum, sum);
+        AddWidened(blockSquares, squares);
     }
 
     /// <summary>
-    /// The same sums as <see cref="AccumulateChannelBlock"/>, in the same order for each channel, but row by row:
+    /// The same sums as <see cref="AccumulateRowGroups"/>, in the same order for each channel, but row by row:
     /// each row is read from start to end, with the block's float32 sums in <paramref name="sumScratch"/> and
     /// <paramref name="squaresScratch"/> (as long as the row) between rows. Reading long rows one after another
     /// keeps the hardware prefetchers on a single stream, where two vectors of channels over all the rows would

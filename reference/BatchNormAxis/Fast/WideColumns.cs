@@ -20,10 +20,10 @@ internal static unsafe class WideColumns
 
     /// <summary>
     /// Shifted sums of a chunk's channels of a float32 input, the shift being row 0: float32 sums over blocks of
-    /// <see cref="FastTuning.RowsPerBlock"/> rows by <see cref="FastTuning.ChannelsPerBlock"/> channels (measured
-    /// no slower here than reading each row of the chunk whole), added in row order into
-    /// <paramref name="sum"/> and <paramref name="squares"/> (cleared here) as <see cref="ChannelsLastStatisticsJob"/>
-    /// adds them.
+    /// <see cref="FastTuning.RowsPerBlock"/> rows of the whole chunk, each block read
+    /// <see cref="FastTuning.RowsPerGroup"/> rows at a time (<see cref="FastKernels.AccumulateRowGroups"/>), added in
+    /// row order into <paramref name="sum"/> and <paramref name="squares"/> (cleared here) as
+    /// <see cref="ChannelsLastStatisticsJob"/> adds them, so the sums are the same bits.
     /// </summary>
     public static void SumShifted(float* x, RowLayout rows, Tiling chunks, int chunk, Span<double> sum, Span<double> squares)
     {
@@ -37,11 +37,7 @@ internal static unsafe class WideColumns
             int blockRows = Math.Min(FastTuning.RowsPerBlock, rows.RowCount - r);
             var block = new ReadOnlySpan<float>(x + ((long)r * width) + first, ((blockRows - 1) * width) + n);
             var shift = new ReadOnlySpan<float>(x + first, n);
-            for (int c = 0; c < n; c += FastTuning.ChannelsPerBlock)
-            {
-                int m = Math.Min(FastTuning.ChannelsPerBlock, n - c);
-                FastKernels.AccumulateChannelBlock(block[c..], width, blockRows, shift.Slice(c, m), scratch[0, n][c..], scratch[1, n][c..], sum.Slice(c, m), squares.Slice(c, m));
-            }
+            FastKernels.AccumulateRowGroups(block, width, blockRows, shift, scratch[0, n], scratch[1, n], sum, squares);
         }
     }
 
