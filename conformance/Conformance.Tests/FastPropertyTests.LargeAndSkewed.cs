@@ -40,6 +40,27 @@ public partial class FastPropertyTests
         }
     }
 
+    /// <summary>
+    /// Inference on the wide streaming layout: its rows go in pairs (one vector of scale and shift for two rows), and
+    /// at offset 1 both rows of every pair start one element past a vector boundary.
+    /// </summary>
+    [Fact]
+    public void WideRowsInference_WrittenPastTheCaches_MatchesTheReference()
+    {
+        Problem p = Create([16, 364, 364], keptMask: 0b110, mode: 1, flags: 0, epsilon: 1e-3, magnitude: 3, offset: 10, seed: 744);
+        var reference = Forward<double>(ScalarBatchNorm.Instance, p);
+        ToleranceModel.ForwardBounds bounds = ToleranceModel.Forward(new ToleranceModel.CallInputs(
+            p.Layout, p.Options, false, s_float32UnitRoundoff, p.X, p.Gamma, p.Beta, p.MovingMean, p.MovingVariance, reference.Mean, reference.Variance));
+        foreach (int offset in new[] { 0, 1 })
+        {
+            float[] x = new float[p.X.Length + offset], y = new float[p.X.Length + offset];
+            Narrow<float>(p.X).CopyTo(x, offset);
+            var weights = new BatchNormWeights<float>(Narrow<float>(p.Gamma), Narrow<float>(p.Beta), Narrow<float>(p.MovingMean), Narrow<float>(p.MovingVariance));
+            new FastBatchNorm(2).Forward<float>(p.Layout, p.Options, false, x.AsSpan(offset), weights, new ForwardDestinations<float>(y.AsSpan(offset), new float[p.Layout.ChannelCount], new float[p.Layout.ChannelCount]));
+            AssertWithin(p, $"y (offset {offset})", reference.Y, Wide(y[offset..]), bounds.Y);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { 2000, 5 }, new[] { 1 })]         // channels-last: the first 64 rows far above the other 1936
     [InlineData(new[] { 3, 4, 2000 }, new[] { 1 })]      // runs of one channel: each run starts far above the rest

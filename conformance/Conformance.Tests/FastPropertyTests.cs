@@ -87,13 +87,19 @@ public partial class FastPropertyTests
         }, iter: 1000);
     }
 
-    /// <summary>Shapes past the kernels' block sizes: more than 64 rows, more than 512, 1024 and 2048 channels per row.</summary>
+    /// <summary>
+    /// Shapes past the kernels' block sizes: more than 64 rows, more than 512, 1024 and 2048 channels per row, and rows
+    /// long enough to be written in pairs (64 K channels; an odd count of them, and rows whose length is not a whole
+    /// number of vectors, which go one at a time).
+    /// </summary>
     [Theory]
     [InlineData(new[] { 200, 5 }, new[] { 1 })]
     [InlineData(new[] { 3, 1500 }, new[] { 1 })]
     [InlineData(new[] { 2, 3, 1000 }, new[] { 1, 2 })]
     [InlineData(new[] { 70, 9, 33 }, new[] { 0 })]
     [InlineData(new[] { 5, 4100 }, new[] { 1 })]
+    [InlineData(new[] { 3, 256, 256 }, new[] { 1, 2 })]
+    [InlineData(new[] { 4, 65539 }, new[] { 1 })]
     public void FastForward_PastTheBlockSizes_MatchesTheReference(int[] shape, int[] kept)
     {
         foreach (int mode in new[] { 0, 1 })

@@ -138,7 +138,7 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
 
             // Few wide rows (axis=[1, 2, 3]) are written whole, one long run each, rather than in blocks of columns.
             int columnsPerChunk = rows.RowsShareChannels && !WideColumns.Fits(rows) ? FastTuning.ColumnsPerChunk : 0;
-            var tiling = new Tiling(rows.RowCount, rows.RowLength, 1, columnsPerChunk, FastTuning.MaximumElementwiseRowChunks);
+            var tiling = new Tiling(rows.RowCount, rows.RowLength, FastNormalizeJob<T>.RowGranularity(rows), columnsPerChunk, FastTuning.MaximumElementwiseRowChunks);
             fixed (T* pX = x)
             fixed (T* pScale = scale)
             fixed (T* pOffset = offset)

@@ -34,8 +34,15 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
             long start = (long)firstRow * _rows.RowLength;
             int length = rowCount * _rows.RowLength;
             int padded = _rows.RowLength + Vector<T>.Count;
-            FastKernels.ScaleShiftRows(
-                new ReadOnlySpan<T>(_x + start, length), new ReadOnlySpan<T>(_scale, padded), new ReadOnlySpan<T>(_shift, padded), _rows.RowLength, new Span<T>(_y + start, length), _streaming);
+            if (PairsRows(_rows))
+            {
+                RunRowPairs(firstRow, rowCount);
+            }
+            else
+            {
+                FastKernels.ScaleShiftRows(
+                    new ReadOnlySpan<T>(_x + start, length), new ReadOnlySpan<T>(_scale, padded), new ReadOnlySpan<T>(_shift, padded), _rows.RowLength, new Span<T>(_y + start, length), _streaming);
+            }
         }
         else
         {
@@ -48,10 +55,42 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
         }
     }
 
+    /// <summary>Rows a chunk starts at a multiple of: 2 when whole rows go in pairs (<see cref="PairsRows"/>).</summary>
+    public static int RowGranularity(RowLayout rows) => PairsRows(rows) ? 2 : 1;
+
     /// <summary>The longest run of consecutive elements the job writes at once (streaming stores need long ones).</summary>
     public static long RunLength(RowLayout rows, Tiling tiling) =>
         rows.RowsShareChannels && tiling.ColumnChunks == 1 ? (long)tiling.RowsPerChunk * rows.RowLength
         : rows.RowsShareChannels ? Math.Min(rows.RowLength, FastTuning.ElementwiseColumnsPerBlock) : rows.RowLength;
+
+    /// <summary>
+    /// Whether whole rows of the same channels go two at a time (<see cref="FastKernels.ScaleShiftRowPair{T}"/>): rows
+    /// of at least <see cref="FastTuning.PairedRowMinimumLength"/> channels, whose outputs all have the same alignment
+    /// (a whole number of vectors per row), so both rows of a pair can stream.
+    /// </summary>
+    private static bool PairsRows(RowLayout rows) =>
+        rows.RowsShareChannels && rows.RowLength >= FastTuning.PairedRowMinimumLength && (long)rows.RowLength * sizeof(T) % Vector<byte>.Count == 0;
+
+    /// <summary>Rows <paramref name="firstRow"/> on, two at a time, then the last one alone if their count is odd.</summary>
+    private void RunRowPairs(int firstRow, int rowCount)
+    {
+        int width = _rows.RowLength;
+        var scale = new ReadOnlySpan<T>(_scale, width);
+        var shift = new ReadOnlySpan<T>(_shift, width);
+        int r = 0;
+        for (; r + 1 < rowCount; r += 2)
+        {
+            long start = (long)(firstRow + r) * width;
+            FastKernels.ScaleShiftRowPair(
+                new ReadOnlySpan<T>(_x + start, width), new ReadOnlySpan<T>(_x + start + width, width), scale, shift, new Span<T>(_y + start, width), new Span<T>(_y + start + width, width), _streaming);
+        }
+
+        if (r < rowCount)
+        {
+            long start = (long)(firstRow + r) * width;
+            FastKernels.ScaleShiftRows(new ReadOnlySpan<T>(_x + start, width), scale, shift, width, new Span<T>(_y + start, width), _streaming);
+        }
+    }
 
     private void RunRows(int chunk)
     {
