@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace BatchNormAxis;
 
 /// <summary>
@@ -128,7 +130,31 @@ internal readonly unsafe struct WideBackwardJob(
         GradientCoefficients.Compute(
             variance, sums.SumDy, sums.SumDyShifted, channelWeights.Gamma, options, useBatchStatistics, rows.RowCount, a, b, c, dgamma.Slice(first, n), dbeta.Slice(first, n));
 
-        for (int r = 0; r < rows.RowCount; r++)
+        // Rows in pairs, each vector of the four coefficients loaded once for two rows (measured 0.89 to 0.94 of the
+        // time of row by row on axis=[1, 2, 3], 1 and 2 threads; not for training's y, where it made no difference):
+        // streaming needs both rows of a pair at the same alignment.
+        int r0 = 0;
+        if (!streaming || (long)width * sizeof(float) % Vector<byte>.Count == 0)
+        {
+            for (; r0 + 1 < rows.RowCount; r0 += 2)
+            {
+                long at = ((long)r0 * width) + first;
+                FastGradientKernels.GradientRowPair(
+                    new ReadOnlySpan<float>(x + at, n),
+                    new ReadOnlySpan<float>(x + at + width, n),
+                    new ReadOnlySpan<float>(dy + at, n),
+                    new ReadOnlySpan<float>(dy + at + width, n),
+                    roundedMean,
+                    a,
+                    b,
+                    c,
+                    new Span<float>(dx + at, n),
+                    new Span<float>(dx + at + width, n),
+                    streaming);
+            }
+        }
+
+        for (int r = r0; r < rows.RowCount; r++)
         {
             long start = ((long)r * width) + first;
             FastGradientKernels.GradientRows(
