@@ -54,6 +54,20 @@ public class FastThreadingTests
 
     [Theory]
     [MemberData(nameof(LargeLayouts))]
+    public void Inference_IsBitIdenticalOnEveryThreadCount(int[] shape, int[] kept)
+    {
+        Problem p = Problem.Create<float>(shape, kept, seed: shape.Sum() + 3);
+        long[] single = Infer<float>(new FastBatchNorm(1), p);
+        long[] singleDouble = Infer<double>(new FastBatchNorm(1), p);
+        foreach (int threads in s_threadCounts)
+        {
+            Assert.Equal(single, Infer<float>(new FastBatchNorm(threads), p));
+            Assert.Equal(singleDouble, Infer<double>(new FastBatchNorm(threads), p));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(LargeLayouts))]
     public void ManyThreads_MatchTheReferenceWithinTolerance(int[] shape, int[] kept)
     {
         Problem p = Problem.Create<float>(shape, kept, seed: shape.Sum() + 2);
@@ -126,6 +140,17 @@ public class FastThreadingTests
         implementation.Forward<T>(p.Layout, p.Options, true, x, weights, new ForwardDestinations<T>(outputs.Y, outputs.MovingMean, outputs.MovingVariance, outputs.Mean, outputs.Variance));
         implementation.Backward<T>(p.Layout, p.Options, true, x, dy, weights, new BackwardDestinations<T>(outputs.Dx, outputs.Dgamma, outputs.Dbeta));
         return outputs;
+    }
+
+    /// <summary>The bits of an inference call's y followed by its moving statistics and mean and variance outputs.</summary>
+    private static long[] Infer<T>(IBatchNormalization implementation, Problem p)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int channels = p.Layout.ChannelCount;
+        T[] y = new T[p.X.Length], movingMean = new T[channels], movingVariance = new T[channels], mean = new T[channels], variance = new T[channels];
+        var weights = new BatchNormWeights<T>(Narrow<T>(p.Gamma), Narrow<T>(p.Beta), Narrow<T>(p.MovingMean), Narrow<T>(p.MovingVariance));
+        implementation.Forward<T>(p.Layout, p.Options, false, Narrow<T>(p.X), weights, new ForwardDestinations<T>(y, movingMean, movingVariance, mean, variance));
+        return [.. new[] { y, movingMean, movingVariance, mean, variance }.SelectMany(values => values).Select(v => BitConverter.DoubleToInt64Bits(double.CreateTruncating(v)))];
     }
 
     private static void AssertBitIdentical<T>(Outputs<T> expected, Outputs<T> actual, string what)

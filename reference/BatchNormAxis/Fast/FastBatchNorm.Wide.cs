@@ -88,6 +88,7 @@ public sealed unsafe partial class FastBatchNorm
         }
     }
 
-    private static PinnedWeights Pin(BatchNormWeights<float> weights, float* gamma, float* beta, float* movingMean, float* movingVariance) =>
+    private static PinnedWeights<T> Pin<T>(BatchNormWeights<T> weights, T* gamma, T* beta, T* movingMean, T* movingVariance)
+        where T : unmanaged =>
         new(new(gamma, weights.Gamma.Length), new(beta, weights.Beta.Length), new(movingMean, weights.MovingMean.Length), new(movingVariance, weights.MovingVariance.Length));
 }

@@ -116,23 +116,15 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
                 SumShifted(layout, rows, x, shifts, shiftedSums);
             }
 
-            // One pass over the channels: statistics, fold, moving update and optional outputs (ChannelFold).
+            // One pass over the channels: statistics, fold, moving update and optional outputs.
             Span<T> scale = parameters.AsSpan(0, channels);
             Span<T> offset = parameters.AsSpan(padded, channels);
-            var fold = new ChannelFold.Inputs<T>(
-                useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums.Slice(shifts.Length, shifts.Length), masked ? 1 : layout.ReductionCount, options, weights);
-            int folded = typeof(T) == typeof(float)
-                ? ChannelFold.Float(
-                    new ChannelFold.Inputs<float>(useBatchStatistics, shifts, fold.Sums, fold.Squares, fold.Count, options, Cast<T, float>(weights)),
-                    Cast<T, float>(destinations),
-                    MemoryMarshal.Cast<T, float>(scale),
-                    MemoryMarshal.Cast<T, float>(offset))
-                : ChannelFold.Double(
-                    new ChannelFold.Inputs<double>(useBatchStatistics, shifts, fold.Sums, fold.Squares, fold.Count, options, Cast<T, double>(weights)),
-                    Cast<T, double>(destinations),
-                    MemoryMarshal.Cast<T, double>(scale),
-                    MemoryMarshal.Cast<T, double>(offset));
-            ChannelFold.Scalar(folded, fold, destinations, scale, offset);
+            FoldChannels(
+                new ChannelFold.Inputs<T>(
+                    useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums.Slice(shifts.Length, shifts.Length), masked ? 1 : layout.ReductionCount, options, weights),
+                destinations,
+                scale,
+                offset);
             FastKernels.RepeatChannels(parameters.AsSpan(0, padded), channels);
             FastKernels.RepeatChannels(parameters.AsSpan(padded, padded), channels);
 
@@ -152,6 +144,48 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         {
             ArrayPool<T>.Shared.Return(parameters);
             ArrayPool<double>.Shared.Return(sums);
+        }
+    }
+
+    /// <summary>
+    /// The per-channel step of a forward call (<see cref="ChannelFold"/>) into <paramref name="scale"/> and
+    /// <paramref name="offset"/> and the per-channel destinations, in chunks of channels shared among threads
+    /// (<see cref="ChannelFoldJob{T}"/>).
+    /// </summary>
+    private void FoldChannels<T>(in ChannelFold.Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        BatchNormWeights<T> weights = inputs.Weights;
+        fixed (double* pShifts = inputs.Shifts)
+        fixed (double* pSums = inputs.Sums)
+        fixed (double* pSquares = inputs.Squares)
+        fixed (T* pGamma = weights.Gamma)
+        fixed (T* pBeta = weights.Beta)
+        fixed (T* pMovingMean = weights.MovingMean)
+        fixed (T* pMovingVariance = weights.MovingVariance)
+        fixed (T* pNewMovingMean = destinations.MovingMean)
+        fixed (T* pNewMovingVariance = destinations.MovingVariance)
+        fixed (T* pMean = destinations.Mean)
+        fixed (T* pVariance = destinations.Variance)
+        fixed (T* pScale = scale)
+        fixed (T* pOffset = offset)
+        {
+            var job = new ChannelFoldJob<T>(
+                inputs.UseBatchStatistics,
+                pShifts,
+                pSums,
+                pSquares,
+                inputs.Count,
+                inputs.Options,
+                Pin(weights, pGamma, pBeta, pMovingMean, pMovingVariance),
+                new(pNewMovingMean, destinations.MovingMean.Length),
+                new(pNewMovingVariance, destinations.MovingVariance.Length),
+                new(pMean, destinations.Mean.Length),
+                new(pVariance, destinations.Variance.Length),
+                pScale,
+                pOffset,
+                scale.Length);
+            ChunkScheduler.Run(job, ChannelFoldJob<T>.Chunks(scale.Length), Threads);
         }
     }
 

@@ -14,7 +14,7 @@ internal readonly unsafe struct WideForwardJob(
     Tiling chunks,
     PinnedMask mask,
     BatchNormOptions options,
-    PinnedWeights weights,
+    PinnedWeights<float> weights,
     PinnedChannels<float> newMovingMean,
     PinnedChannels<float> newMovingVariance,
     PinnedChannels<float> mean,
@@ -93,7 +93,7 @@ internal readonly unsafe struct WideBackwardJob(
     Tiling chunks,
     bool useBatchStatistics,
     BatchNormOptions options,
-    PinnedWeights weights,
+    PinnedWeights<float> weights,
     PinnedChannels<float> dgamma,
     PinnedChannels<float> dbeta,
     bool streaming) : IChunkJob
