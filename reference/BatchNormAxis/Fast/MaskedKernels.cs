@@ -107,6 +107,83 @@ internal static class MaskedKernels
     }
 
     /// <summary>
+    /// The same sums and counts as <see cref="AccumulateRowBlock"/>, in the same order for each channel (so the same
+    /// bits), <see cref="FastTuning.RowsPerGroup"/> rows at a time as <see cref="FastKernels.AccumulateRowGroups"/>
+    /// reads them (the wide-columns path). Each vector of channels must lie within one segment of the mask:
+    /// <paramref name="firstColumn"/> and <paramref name="segment"/> multiples of the vector width
+    /// (<see cref="FitsRowGroups"/>).
+    /// </summary>
+    public static void AccumulateRowGroups(
+        ReadOnlySpan<float> x, int rowStride, int rows, int firstColumn, ReadOnlySpan<bool> flags, int segment, ReadOnlySpan<float> shift, RowBlockScratch scratch, Span<double> sum, Span<double> squares, Span<double> counts)
+    {
+        int segmentsPerRow = rowStride / segment;
+        int width = shift.Length;
+        Span<float> blockSum = scratch.Sum[..width];
+        Span<float> blockSquares = scratch.Squares[..width];
+        Span<float> blockCounts = scratch.Counts[..width];
+        blockSum.Clear();
+        blockSquares.Clear();
+        blockCounts.Clear();
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref float kRef = ref MemoryMarshal.GetReference(shift);
+        ref float sRef = ref MemoryMarshal.GetReference(blockSum);
+        ref float qRef = ref MemoryMarshal.GetReference(blockSquares);
+        ref float nRef = ref MemoryMarshal.GetReference(blockCounts);
+        ref byte fRef = ref Unsafe.As<bool, byte>(ref MemoryMarshal.GetReference(flags));
+        for (int r = 0; r < rows; r += FastTuning.RowsPerGroup)
+        {
+            int groupRows = Math.Min(FastTuning.RowsPerGroup, rows - r);
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
+                {
+                    Vector<float> k = Vector.LoadUnsafe(ref kRef, (nuint)i);
+                    Vector<float> s = Vector.LoadUnsafe(ref sRef, (nuint)i);
+                    Vector<float> q = Vector.LoadUnsafe(ref qRef, (nuint)i);
+                    Vector<float> n = Vector.LoadUnsafe(ref nRef, (nuint)i);
+                    nuint offset = (nuint)((r * rowStride) + i);
+                    nuint flag = (nuint)((r * segmentsPerRow) + ((firstColumn + i) / segment));
+                    for (int j = 0; j < groupRows; j++, offset += (nuint)rowStride, flag += (nuint)segmentsPerRow)
+                    {
+                        var keep = Vector.AsVectorSingle(new Vector<int>(-Unsafe.Add(ref fRef, flag))); // all ones or all zeros
+                        Vector<float> d = (Vector.LoadUnsafe(ref xRef, offset) - k) & keep;
+                        s += d;
+                        q = Vector.FusedMultiplyAdd(d, d, q);
+                        n += Vector<float>.One & keep;
+                    }
+
+                    s.StoreUnsafe(ref sRef, (nuint)i);
+                    q.StoreUnsafe(ref qRef, (nuint)i);
+                    n.StoreUnsafe(ref nRef, (nuint)i);
+                }
+            }
+
+            for (; i < width; i++)
+            {
+                for (int j = r; j < r + groupRows; j++)
+                {
+                    if (flags[(j * segmentsPerRow) + ((firstColumn + i) / segment)])
+                    {
+                        float d = x[(j * rowStride) + i] - shift[i];
+                        blockSum[i] += d;
+                        blockSquares[i] = MathF.FusedMultiplyAdd(d, d, blockSquares[i]);
+                        blockCounts[i] += 1;
+                    }
+                }
+            }
+        }
+
+        FastKernels.AddWidened(blockSum, sum);
+        FastKernels.AddWidened(blockSquares, squares);
+        FastKernels.AddWidened(blockCounts, counts);
+    }
+
+    /// <summary>Whether <see cref="AccumulateRowGroups"/> takes a block from <paramref name="firstColumn"/> with segments of <paramref name="segment"/>.</summary>
+    public static bool FitsRowGroups(int firstColumn, int segment) =>
+        !Vector.IsHardwareAccelerated || (firstColumn % Vector<float>.Count == 0 && segment % Vector<float>.Count == 0);
+
+    /// <summary>
     /// If <paramref name="kept"/>: sum += x - shift, squares += (x - shift)² (fused, as AccumulateRowBlock) and
     /// counts += 1, in float32; else the same additions of zeros.
     /// </summary>

@@ -58,10 +58,29 @@ internal static unsafe class WideColumns
         sum.Clear();
         squares.Clear();
         counts.Clear();
+        bool groups = MaskedKernels.FitsRowGroups(first, mask.Segment);
+        using var groupScratch = new Scratch<float>(groups ? 3 * n : 0);
         for (int r = 0; r < rows.RowCount; r += FastTuning.RowsPerBlock)
         {
             int blockRows = Math.Min(FastTuning.RowsPerBlock, rows.RowCount - r);
             var flags = new ReadOnlySpan<bool>(mask.Flags + ((long)r * segmentsPerRow), blockRows * segmentsPerRow);
+            if (groups)
+            {
+                MaskedKernels.AccumulateRowGroups(
+                    new ReadOnlySpan<float>(x + ((long)r * width) + first, ((blockRows - 1) * width) + n),
+                    width,
+                    blockRows,
+                    first,
+                    flags,
+                    mask.Segment,
+                    shift,
+                    new RowBlockScratch(groupScratch[0, n], groupScratch[1, n], groupScratch[2, n]),
+                    sum,
+                    squares,
+                    counts);
+                continue;
+            }
+
             for (int c = 0; c < n; c += FastTuning.ChannelsPerBlock)
             {
                 int m = Math.Min(FastTuning.ChannelsPerBlock, n - c);
