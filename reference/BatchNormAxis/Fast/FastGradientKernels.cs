@@ -250,51 +250,53 @@ internal static class FastGradientKernels
 
     /// <summary>
     /// dx = a · dy + b · (x - mean) + c, as <see cref="GradientRows{T}"/> computes it, over two rows of the same
-    /// consecutive channels at once: each vector of the four coefficients is loaded once for both rows. With
-    /// <paramref name="streaming"/>, the two rows' outputs must have the same alignment.
+    /// consecutive channels at once: each vector of the four coefficients is read once for both rows. The second
+    /// row runs <see cref="FastKernels.PairLag{T}"/> elements behind the first, as in
+    /// <see cref="FastKernels.ScaleShiftRowPair{T}"/> and for the same reasons. With <paramref name="streaming"/>,
+    /// the two rows' outputs must have the same alignment.
     /// </summary>
     public static void GradientRowPair<T>(
         ReadOnlySpan<T> x0, ReadOnlySpan<T> x1, ReadOnlySpan<T> dy0, ReadOnlySpan<T> dy1, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, Span<T> dx0, Span<T> dx1, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int length = mean.Length;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
+        int lag = FastKernels.PairLag<T>();
+        if (!Vector.IsHardwareAccelerated || !(typeof(T) == typeof(float) || typeof(T) == typeof(double)) || length < 2 * lag)
         {
-            ref T x0Ref = ref MemoryMarshal.GetReference(x0);
-            ref T x1Ref = ref MemoryMarshal.GetReference(x1);
-            ref T g0Ref = ref MemoryMarshal.GetReference(dy0);
-            ref T g1Ref = ref MemoryMarshal.GetReference(dy1);
-            ref T mRef = ref MemoryMarshal.GetReference(mean);
-            ref T aRef = ref MemoryMarshal.GetReference(a);
-            ref T bRef = ref MemoryMarshal.GetReference(b);
-            ref T cRef = ref MemoryMarshal.GetReference(c);
-            ref T d0Ref = ref MemoryMarshal.GetReference(dx0);
-            ref T d1Ref = ref MemoryMarshal.GetReference(dx1);
-            for (int head = streaming ? StreamingStores.Head(ref d0Ref, length) : 0; i < head; i++)
-            {
-                dx0[i] = T.FusedMultiplyAdd(a[i], dy0[i], T.FusedMultiplyAdd(b[i], x0[i] - mean[i], c[i]));
-                dx1[i] = T.FusedMultiplyAdd(a[i], dy1[i], T.FusedMultiplyAdd(b[i], x1[i] - mean[i], c[i]));
-            }
-
-            for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                Vector<T> m = Vector.LoadUnsafe(ref mRef, (nuint)i);
-                Vector<T> va = Vector.LoadUnsafe(ref aRef, (nuint)i);
-                Vector<T> vb = Vector.LoadUnsafe(ref bRef, (nuint)i);
-                Vector<T> vc = Vector.LoadUnsafe(ref cRef, (nuint)i);
-                Vector<T> partial0 = FastKernels.FusedMultiplyAdd(vb, Vector.LoadUnsafe(ref x0Ref, (nuint)i) - m, vc);
-                Vector<T> partial1 = FastKernels.FusedMultiplyAdd(vb, Vector.LoadUnsafe(ref x1Ref, (nuint)i) - m, vc);
-                StreamingStores.Store(FastKernels.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref g0Ref, (nuint)i), partial0), ref d0Ref, (nuint)i, streaming);
-                StreamingStores.Store(FastKernels.FusedMultiplyAdd(va, Vector.LoadUnsafe(ref g1Ref, (nuint)i), partial1), ref d1Ref, (nuint)i, streaming);
-            }
+            GradientRows(x0, dy0, mean, a, b, c, length, dx0, streaming);
+            GradientRows(x1, dy1, mean, a, b, c, length, dx1, streaming);
+            return;
         }
 
-        for (; i < length; i++)
+        // The first row's first `lag` elements (and up to the next aligned output) alone, then both rows.
+        int alone = lag + (streaming ? StreamingStores.Head(ref dx0[lag], length - lag) : 0);
+        int first = alone - lag;
+        GradientRows(x0[..alone], dy0[..alone], mean[..alone], a[..alone], b[..alone], c[..alone], alone, dx0[..alone], streaming);
+        GradientRows(x1[..first], dy1[..first], mean[..first], a[..first], b[..first], c[..first], first, dx1[..first], streaming);
+        ref T x0Ref = ref MemoryMarshal.GetReference(x0);
+        ref T x1Ref = ref MemoryMarshal.GetReference(x1);
+        ref T g0Ref = ref MemoryMarshal.GetReference(dy0);
+        ref T g1Ref = ref MemoryMarshal.GetReference(dy1);
+        ref T mRef = ref MemoryMarshal.GetReference(mean);
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T bRef = ref MemoryMarshal.GetReference(b);
+        ref T cRef = ref MemoryMarshal.GetReference(c);
+        ref T d0Ref = ref MemoryMarshal.GetReference(dx0);
+        ref T d1Ref = ref MemoryMarshal.GetReference(dx1);
+        int i = alone;
+        for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
         {
-            dx0[i] = T.FusedMultiplyAdd(a[i], dy0[i], T.FusedMultiplyAdd(b[i], x0[i] - mean[i], c[i]));
-            dx1[i] = T.FusedMultiplyAdd(a[i], dy1[i], T.FusedMultiplyAdd(b[i], x1[i] - mean[i], c[i]));
+            nuint j = (nuint)(i - lag);
+            Vector<T> partial0 = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)i), Vector.LoadUnsafe(ref x0Ref, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i), Vector.LoadUnsafe(ref cRef, (nuint)i));
+            StreamingStores.Store(FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref g0Ref, (nuint)i), partial0), ref d0Ref, (nuint)i, streaming);
+            Vector<T> partial1 = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, j), Vector.LoadUnsafe(ref x1Ref, j) - Vector.LoadUnsafe(ref mRef, j), Vector.LoadUnsafe(ref cRef, j));
+            StreamingStores.Store(FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, j), Vector.LoadUnsafe(ref g1Ref, j), partial1), ref d1Ref, j, streaming);
         }
+
+        // What is left: the first row's last elements (fewer than a vector), the second row's last `lag` and those.
+        GradientRows(x0[i..], dy0[i..], mean[i..], a[i..], b[i..], c[i..], length - i, dx0[i..], streaming);
+        int behind = i - lag;
+        GradientRows(x1[behind..], dy1[behind..], mean[behind..], a[behind..], b[behind..], c[behind..], length - behind, dx1[behind..], streaming);
     }
 
     /// <summary>Elements <paramref name="from"/> to <paramref name="to"/> of <see cref="GradientRows{T}"/>, from channel <paramref name="k"/>; returns the next channel.</summary>
