@@ -19,21 +19,39 @@ internal static class FastGradientKernels
     /// sums[0] += Σ d, sums[1] += Σ d², sums[2] += Σ dy, sums[3] += Σ dy · d over <paramref name="rows"/> rows
     /// (each of the four spans as long as the shift). Accumulated in float32 lanes over the block (at most
     /// <see cref="FastTuning.RowsPerBlock"/> rows, of values shifted near zero), then added once into double.
+    /// <paramref name="scratch"/> holds the four float32 sums, a quarter of it each (a quarter at least as long as the shift).
     /// </summary>
     public static void AccumulateFoldedBlock(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> scratch, FoldedSums sums) =>
+        AccumulateBlock<AllFourSums>(x, dy, rowStride, rows, shift, scratch, sums);
+
+    /// <summary>
+    /// <see cref="AccumulateFoldedBlock"/>'s last two sums alone, Σ dy and Σ dy · d (the same bits), for callers that
+    /// have the statistics already (the wide-columns path): half the scratch traffic and arithmetic.
+    /// </summary>
+    public static void AccumulateGradientBlock(
+        ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> scratch, FoldedSums sums) =>
+        AccumulateBlock<GradientSumsOnly>(x, dy, rowStride, rows, shift, scratch, sums);
+
+    private static void AccumulateBlock<TSums>(
         ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> scratch, FoldedSums sums)
+        where TSums : struct, ISumSelection
     {
-        // Row by row, the block's four float32 sums in scratch (in L1) between rows: each row is read from start to
+        // Row by row, the block's float32 sums in scratch (in L1) between rows: each row is read from start to
         // end, so x and dy stream through memory in order (a vector of channels over all rows would jump a row
         // length at every step).
         int width = shift.Length;
-        int stride = FastTuning.ChannelsPerBlock;
+        int stride = scratch.Length / 4;
         Span<float> s1 = scratch[..width];
         Span<float> s2 = scratch.Slice(stride, width);
         Span<float> sg = scratch.Slice(2 * stride, width);
         Span<float> sp = scratch.Slice(3 * stride, width);
-        s1.Clear();
-        s2.Clear();
+        if (TSums.Statistics)
+        {
+            s1.Clear();
+            s2.Clear();
+        }
+
         sg.Clear();
         sp.Clear();
         ref float kRef = ref MemoryMarshal.GetReference(shift);
@@ -54,7 +72,7 @@ internal static class FastGradientKernels
             for (int i = 0; i < length; i += Vector<float>.Count)
             {
                 Vector<float> d = Vector.LoadUnsafe(ref xStart, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)c);
-                AddFoldedVector(d, Vector.LoadUnsafe(ref gStart, (nuint)i), ref aRef, ref bRef, ref cRef, ref dRef, (nuint)c);
+                AddFoldedVector<TSums>(d, Vector.LoadUnsafe(ref gStart, (nuint)i), ref aRef, ref bRef, ref cRef, ref dRef, (nuint)c);
                 c += Vector<float>.Count;
                 if (c == width)
                 {
@@ -87,9 +105,13 @@ internal static class FastGradientKernels
                     Vector<float> d2 = Vector.LoadUnsafe(ref x2, (nuint)i) - k, d3 = Vector.LoadUnsafe(ref x3, (nuint)i) - k;
                     Vector<float> e0 = Vector.LoadUnsafe(ref g0, (nuint)i), e1 = Vector.LoadUnsafe(ref g1, (nuint)i);
                     Vector<float> e2 = Vector.LoadUnsafe(ref g2, (nuint)i), e3 = Vector.LoadUnsafe(ref g3, (nuint)i);
-                    (Vector.LoadUnsafe(ref aRef, (nuint)i) + ((d0 + d1) + (d2 + d3))).StoreUnsafe(ref aRef, (nuint)i);
-                    Vector<float> squares = Vector.FusedMultiplyAdd(d0, d0, d1 * d1) + Vector.FusedMultiplyAdd(d2, d2, d3 * d3);
-                    (Vector.LoadUnsafe(ref bRef, (nuint)i) + squares).StoreUnsafe(ref bRef, (nuint)i);
+                    if (TSums.Statistics)
+                    {
+                        (Vector.LoadUnsafe(ref aRef, (nuint)i) + ((d0 + d1) + (d2 + d3))).StoreUnsafe(ref aRef, (nuint)i);
+                        Vector<float> squares = Vector.FusedMultiplyAdd(d0, d0, d1 * d1) + Vector.FusedMultiplyAdd(d2, d2, d3 * d3);
+                        (Vector.LoadUnsafe(ref bRef, (nuint)i) + squares).StoreUnsafe(ref bRef, (nuint)i);
+                    }
+
                     (Vector.LoadUnsafe(ref cRef, (nuint)i) + ((e0 + e1) + (e2 + e3))).StoreUnsafe(ref cRef, (nuint)i);
                     Vector<float> products = Vector.FusedMultiplyAdd(e0, d0, e1 * d1) + Vector.FusedMultiplyAdd(e2, d2, e3 * d3);
                     (Vector.LoadUnsafe(ref dRef, (nuint)i) + products).StoreUnsafe(ref dRef, (nuint)i);
@@ -99,7 +121,7 @@ internal static class FastGradientKernels
                 {
                     for (int j = r; j < r + 4; j++)
                     {
-                        AddFoldedScalar(x[(j * rowStride) + i] - shift[i], dy[(j * rowStride) + i], s1, s2, sg, sp, i);
+                        AddFoldedScalar<TSums>(x[(j * rowStride) + i] - shift[i], dy[(j * rowStride) + i], s1, s2, sg, sp, i);
                     }
                 }
             }
@@ -117,18 +139,22 @@ internal static class FastGradientKernels
                 for (; i <= width - Vector<float>.Count; i += Vector<float>.Count)
                 {
                     Vector<float> d = Vector.LoadUnsafe(ref xRef, (nuint)i) - Vector.LoadUnsafe(ref kRef, (nuint)i);
-                    AddFoldedVector(d, Vector.LoadUnsafe(ref gRef, (nuint)i), ref aRef, ref bRef, ref cRef, ref dRef, (nuint)i);
+                    AddFoldedVector<TSums>(d, Vector.LoadUnsafe(ref gRef, (nuint)i), ref aRef, ref bRef, ref cRef, ref dRef, (nuint)i);
                 }
             }
 
             for (; i < width; i++)
             {
-                AddFoldedScalar(xRow[i] - shift[i], gRow[i], s1, s2, sg, sp, i);
+                AddFoldedScalar<TSums>(xRow[i] - shift[i], gRow[i], s1, s2, sg, sp, i);
             }
         }
 
-        FastKernels.AddWidened(s1, sums.Sum);
-        FastKernels.AddWidened(s2, sums.Squares);
+        if (TSums.Statistics)
+        {
+            FastKernels.AddWidened(s1, sums.Sum);
+            FastKernels.AddWidened(s2, sums.Squares);
+        }
+
         FastKernels.AddWidened(sg, sums.SumDy);
         FastKernels.AddWidened(sp, sums.SumDyShifted);
     }
@@ -353,20 +379,49 @@ internal static class FastGradientKernels
 
     /// <summary>One vector's terms (d = x - shift, dy) into the four float32 sums from channel <paramref name="at"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddFoldedVector(Vector<float> d, Vector<float> g, ref float sum, ref float squares, ref float sumDy, ref float sumDyShifted, nuint at)
+    private static void AddFoldedVector<TSums>(Vector<float> d, Vector<float> g, ref float sum, ref float squares, ref float sumDy, ref float sumDyShifted, nuint at)
+        where TSums : struct, ISumSelection
     {
-        (Vector.LoadUnsafe(ref sum, at) + d).StoreUnsafe(ref sum, at);
-        Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref squares, at)).StoreUnsafe(ref squares, at);
+        if (TSums.Statistics)
+        {
+            (Vector.LoadUnsafe(ref sum, at) + d).StoreUnsafe(ref sum, at);
+            Vector.FusedMultiplyAdd(d, d, Vector.LoadUnsafe(ref squares, at)).StoreUnsafe(ref squares, at);
+        }
+
         (Vector.LoadUnsafe(ref sumDy, at) + g).StoreUnsafe(ref sumDy, at);
         Vector.FusedMultiplyAdd(g, d, Vector.LoadUnsafe(ref sumDyShifted, at)).StoreUnsafe(ref sumDyShifted, at);
     }
 
     /// <summary>One element's terms into the four float32 sums of channel <paramref name="i"/>.</summary>
-    private static void AddFoldedScalar(float d, float g, Span<float> s1, Span<float> s2, Span<float> sg, Span<float> sp, int i)
+    private static void AddFoldedScalar<TSums>(float d, float g, Span<float> s1, Span<float> s2, Span<float> sg, Span<float> sp, int i)
+        where TSums : struct, ISumSelection
     {
-        s1[i] += d;
-        s2[i] = MathF.FusedMultiplyAdd(d, d, s2[i]);
+        if (TSums.Statistics)
+        {
+            s1[i] += d;
+            s2[i] = MathF.FusedMultiplyAdd(d, d, s2[i]);
+        }
+
         sg[i] += g;
         sp[i] = MathF.FusedMultiplyAdd(g, d, sp[i]);
     }
+}
+
+/// <summary>Which of the four folded sums a block kernel of <see cref="FastGradientKernels"/> takes: a constant per type, so each instantiation keeps only its own arithmetic.</summary>
+internal interface ISumSelection
+{
+    /// <summary>Whether Σ d and Σ d² (the statistics) are taken besides Σ dy and Σ dy · d.</summary>
+    static abstract bool Statistics { get; }
+}
+
+/// <summary>All four sums: the backward pass with its statistics folded in.</summary>
+internal readonly struct AllFourSums : ISumSelection
+{
+    public static bool Statistics => true;
+}
+
+/// <summary>Σ dy and Σ dy · d alone: the statistics are known.</summary>
+internal readonly struct GradientSumsOnly : ISumSelection
+{
+    public static bool Statistics => false;
 }

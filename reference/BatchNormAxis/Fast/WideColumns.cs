@@ -104,28 +104,25 @@ internal static unsafe class WideColumns
     /// <summary>
     /// Σ dy and Σ dy · (x - mean) of a chunk's channels against their rounded <paramref name="mean"/>, in
     /// <paramref name="sums"/>' last two parts (<see cref="FoldedSums"/>, cleared here), by the kernel of
-    /// <see cref="ChannelsLastFoldedSumsJob"/>.
+    /// <see cref="ChannelsLastFoldedSumsJob"/> without its statistics (<see cref="FastGradientKernels.AccumulateGradientBlock"/>),
+    /// over the chunk's whole width at once: its rows are read in runs of the chunk's width rather than of
+    /// <see cref="FastTuning.ChannelsPerBlock"/> (both measured together, side by side on the Zen 3 machine: 0.94 to
+    /// 0.96 of the time on one thread, 0.96 to 0.99 on two).
     /// </summary>
     public static void SumGradients(float* x, float* dy, RowLayout rows, Tiling chunks, int chunk, ReadOnlySpan<float> mean, FoldedSums sums)
     {
         (_, _, int first, int n) = chunks[chunk];
         int width = rows.RowLength;
-        Span<float> scratch = stackalloc float[4 * FastTuning.ChannelsPerBlock]; // constant size, as the pass-by-pass job
-        sums.Sum.Clear();
-        sums.Squares.Clear();
+        using var scratch = new Scratch<float>(4 * n); // the kernel's four float32 sums; 8 n bytes of it in use
         sums.SumDy.Clear();
         sums.SumDyShifted.Clear();
         for (int r = 0; r < rows.RowCount; r += FastTuning.RowsPerBlock)
         {
             int blockRows = Math.Min(FastTuning.RowsPerBlock, rows.RowCount - r);
-            for (int c = 0; c < n; c += FastTuning.ChannelsPerBlock)
-            {
-                int m = Math.Min(FastTuning.ChannelsPerBlock, n - c);
-                long start = ((long)r * width) + first + c;
-                int extent = ((blockRows - 1) * width) + m;
-                FastGradientKernels.AccumulateFoldedBlock(
-                    new ReadOnlySpan<float>(x + start, extent), new ReadOnlySpan<float>(dy + start, extent), width, blockRows, mean.Slice(c, m), scratch, sums.Slice(c, m));
-            }
+            long start = ((long)r * width) + first;
+            int extent = ((blockRows - 1) * width) + n;
+            FastGradientKernels.AccumulateGradientBlock(
+                new ReadOnlySpan<float>(x + start, extent), new ReadOnlySpan<float>(dy + start, extent), width, blockRows, mean, scratch[0, 4 * n], sums);
         }
     }
 
