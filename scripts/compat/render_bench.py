@@ -77,13 +77,25 @@ def rooflines(probe):
 
 
 def machine():
-    model = "unknown processor"
+    """The processor as lscpu names it, with what changes the numbers: family and model (the machine kind is not
+    one CPU), L2 size and whether AVX-512 is there; then cores and architecture."""
+    fields = {}
     try:
         for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    model = fields.get("Model name") or "unknown processor"
+    details = []
+    if fields.get("CPU family") and fields.get("Model"):
+        details.append(f"family {fields['CPU family']} model {fields['Model']}")
+    if fields.get("L2 cache"):
+        details.append(f"L2 {fields['L2 cache']}")
+    if fields.get("Flags"):
+        details.append("AVX-512" if "avx512f" in fields["Flags"].split() else "no AVX-512")
+    if details:
+        model += f" ({', '.join(details)})"
     try:
         cores = subprocess.run(["nproc"], capture_output=True, text=True, check=False).stdout.strip()
     except OSError:

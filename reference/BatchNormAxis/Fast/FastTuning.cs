@@ -78,8 +78,9 @@ internal static class FastTuning
 
     /// <summary>
     /// Bytes of one input's rows in a chunk of the wide-columns path (<see cref="WideColumns"/>): x and dy of a
-    /// backward chunk (512 KB) and the rows it writes stay within the 1 MB L2 of the machine docs/performance.md
-    /// measures on, so the chunk's second and third reads come from cache.
+    /// backward chunk (512 KB) and the rows it writes stay within the 1 MB L2 of docs/performance.md's Zen 4, so the
+    /// chunk's second and third reads come from cache. On its Zen 3 (512 KB of L2) they fill it, yet chunks of 128 KB
+    /// were not faster there in every run, and chunks of 64 KB were slower (side by side, "What each change measured").
     /// </summary>
     public const int WideChunkBytes = 256 * 1024;
 
