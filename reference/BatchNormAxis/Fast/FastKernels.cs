@@ -290,8 +290,9 @@ internal static class FastKernels
 
         // The first row's first `lag` elements (and up to the next aligned output) alone, then both rows.
         int alone = lag + (streaming ? StreamingStores.Head(ref y0[lag], length - lag) : 0);
+        int first = alone - lag;
         ScaleShiftRows(x0[..alone], scale[..alone], shift[..alone], alone, y0[..alone], streaming);
-        ScaleShiftRows(x1[..(alone - lag)], scale[..(alone - lag)], shift[..(alone - lag)], alone - lag, y1[..(alone - lag)], streaming);
+        ScaleShiftRows(x1[..first], scale[..first], shift[..first], first, y1[..first], streaming);
         ref T aRef = ref MemoryMarshal.GetReference(x0);
         ref T bRef = ref MemoryMarshal.GetReference(x1);
         ref T sRef = ref MemoryMarshal.GetReference(scale);
