@@ -15,7 +15,8 @@ namespace BatchNormAxis;
 /// </summary>
 /// <remarks>
 /// <para>Statistics: each channel's values minus one of its own values (the shift) are summed with their squares
-/// in double, so a large mean does not cancel the variance and any summation order gives the same float32 result
+/// in float32 lanes over short blocks (at most <see cref="FastTuning.RowsPerBlock"/> values per lane) and in double
+/// across blocks, so a large mean does not cancel the variance and any summation order gives the same float32 result
 /// to within rounding.</para>
 /// <para>Threads: every pass is cut into chunks fixed by the shape alone (<see cref="Tiling"/>); sums are made per
 /// chunk of rows and merged in chunk order, so results are bit-identical for every thread count and every run.

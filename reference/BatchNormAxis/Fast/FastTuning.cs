@@ -37,9 +37,9 @@ internal static class FastTuning
     public const int MaximumSummingRowChunks = 16;
 
     /// <summary>
-    /// Rows accumulated in float32 lanes before they are added into the double sums: short enough that float32 sums
-    /// of values already shifted near zero stay accurate (64 roundings at most), long enough that the widening
-    /// and the double additions cost little per row.
+    /// Rows (along a channels-first run: values per lane) accumulated in float32 lanes before they are added into the
+    /// double sums: short enough that float32 sums of values already shifted near zero stay accurate (64 roundings at
+    /// most), long enough that the widening and the double additions cost little per row.
     /// </summary>
     public const int RowsPerBlock = 64;
 
@@ -116,6 +116,12 @@ internal static class FastTuning
 
     /// <summary>Runs of consecutive output elements shorter than this take normal stores (see <see cref="StreamingStores.PaysFor"/>).</summary>
     public const int StreamingMinimumRun = 1024;
+
+    /// <summary>
+    /// How far ahead of its reads a kernel prefetches (<see cref="SoftwarePrefetch"/>). The forward statistics of
+    /// axis=-1 (Zen 3, side by side): 0.88 of the time at 1 KB, 0.79 to 0.82 from 2 to 16 KB; 8 KB is in the middle.
+    /// </summary>
+    public const int PrefetchDistanceBytes = 8192;
 
     /// <summary>Row chunks of a summing pass whose partial sums of <c>2 × width</c> doubles fit the budget.</summary>
     public static int MaximumPartialSlots(int width, int sumsPerChannel = 2) => Math.Clamp(PartialSumBudget / (sumsPerChannel * width), 1, MaximumSummingRowChunks);
