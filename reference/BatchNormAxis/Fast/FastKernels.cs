@@ -5,10 +5,11 @@ using System.Runtime.InteropServices;
 namespace BatchNormAxis;
 
 /// <summary>
-/// The inner loops of <see cref="FastBatchNorm"/>. Statistics are shifted sums accumulated in double: each channel's
-/// values minus a shift (one of its own values) are summed with their squares in one pass; the shift removes any
-/// large offset, so the variance S2/N - (S1/N)² does not cancel, and double accumulation makes the order of summation
-/// irrelevant at float32 precision.
+/// The inner loops of <see cref="FastBatchNorm"/>. Statistics are shifted sums: each channel's values minus a shift
+/// (one of its own values) are summed with their squares in one pass; the shift removes any large offset, so the
+/// variance S2/N - (S1/N)² does not cancel. float32 values are summed in float32 lanes over short blocks (at most
+/// <see cref="FastTuning.RowsPerBlock"/> values per lane) and the blocks in double, so the order of summation
+/// matters little at float32 precision; float64 values are summed in double.
 /// </summary>
 /// <remarks>
 /// <para>Vectors are <see cref="Vector{T}"/>, whose width is the machine's: 256 bits with AVX2, 128 bits with SSE
@@ -273,7 +274,6 @@ internal static class FastKernels
                 for (; i < blockEnd; i += step)
                 {
                     SoftwarePrefetch.Ahead(ref Unsafe.Add(ref xRef, i), step);
-
                     Vector<float> d0 = Vector.LoadUnsafe(ref xRef, (nuint)i) - k;
                     Vector<float> d1 = Vector.LoadUnsafe(ref xRef, (nuint)(i + Vector<float>.Count)) - k;
                     Vector<float> d2 = Vector.LoadUnsafe(ref xRef, (nuint)(i + (2 * Vector<float>.Count))) - k;
@@ -307,7 +307,7 @@ internal static class FastKernels
     }
 
     /// <summary>A float vector's lanes in double, its two halves added (exact widening; one double rounding).</summary>
-    private static Vector<double> Widened(Vector<float> values)
+    public static Vector<double> Widened(Vector<float> values)
     {
         Vector.Widen(values, out Vector<double> low, out Vector<double> high);
         return low + high;
