@@ -26,11 +26,17 @@ internal static class FastKernels
     /// <summary>The width of the vectors the kernels use, in bits; 0 when the hardware has none and every loop is scalar.</summary>
     public static int VectorBits => Vector.IsHardwareAccelerated ? Vector<byte>.Count * 8 : 0;
 
-    /// <summary>A row of consecutive channels: sum[i] += x[i] - shift[i], squares[i] += (x[i] - shift[i])².</summary>
+    /// <summary>
+    /// A row of consecutive channels: sum[i] += x[i] - shift[i], squares[i] += (x[i] - shift[i])². The row is
+    /// prefetched ahead (float64 axis=-1 training, side by side on the Zen 3: 0.93 to 0.95 of the time on one thread,
+    /// 0.98 on two).
+    /// </summary>
     public static void AccumulateChannels<T>(ReadOnlySpan<T> row, ReadOnlySpan<double> shift, Span<double> sum, Span<double> squares)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
+        SoftwarePrefetch.Ahead(ref MemoryMarshal.GetReference(row), row.Length); // the rows after it follow in memory
+
         ref double kRef = ref MemoryMarshal.GetReference(shift);
         ref double sRef = ref MemoryMarshal.GetReference(sum);
         ref double qRef = ref MemoryMarshal.GetReference(squares);
@@ -201,7 +207,11 @@ internal static class FastKernels
         }
     }
 
-    /// <summary>A run of one channel's elements: returns the sum of x - shift and of its squares.</summary>
+    /// <summary>
+    /// A run of one channel's elements: returns the sum of x - shift and of its squares; float32 runs go to the
+    /// float32-lane overload. The run is prefetched ahead (float64 axis=1 training, side by side on the Zen 3: 0.93 to
+    /// 0.95 of the time on one thread, 1.01 on two).
+    /// </summary>
     public static (double Sum, double Squares) AccumulateOneChannel<T>(ReadOnlySpan<T> row, double shift)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -222,6 +232,8 @@ internal static class FastKernels
             Vector<double> squares0 = Vector<double>.Zero, squares1 = Vector<double>.Zero;
             for (; i <= row.Length - step; i += step)
             {
+                SoftwarePrefetch.At(ref MemoryMarshal.GetReference(row), (nuint)i);
+
                 (Vector<double> low, Vector<double> high) = LoadWide(row, i);
                 Vector<double> d0 = low - k;
                 Vector<double> d1 = high - k;
