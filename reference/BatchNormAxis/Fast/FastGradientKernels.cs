@@ -220,7 +220,6 @@ internal static class FastGradientKernels
             {
                 SoftwarePrefetch.At(ref MemoryMarshal.GetReference(x), (nuint)i);
                 SoftwarePrefetch.At(ref MemoryMarshal.GetReference(dy), (nuint)i);
-
                 (Vector<double> xLow, Vector<double> xHigh) = FastKernels.LoadWide(x, i);
                 (Vector<double> gLow, Vector<double> gHigh) = FastKernels.LoadWide(dy, i);
                 Vector<double> d0 = xLow - k;

@@ -36,7 +36,6 @@ internal static class FastKernels
     {
         int i = 0;
         SoftwarePrefetch.Ahead(ref MemoryMarshal.GetReference(row), row.Length); // the rows after it follow in memory
-
         ref double kRef = ref MemoryMarshal.GetReference(shift);
         ref double sRef = ref MemoryMarshal.GetReference(sum);
         ref double qRef = ref MemoryMarshal.GetReference(squares);
@@ -233,7 +232,6 @@ internal static class FastKernels
             for (; i <= row.Length - step; i += step)
             {
                 SoftwarePrefetch.At(ref MemoryMarshal.GetReference(row), (nuint)i);
-
                 (Vector<double> low, Vector<double> high) = LoadWide(row, i);
                 Vector<double> d0 = low - k;
                 Vector<double> d1 = high - k;
