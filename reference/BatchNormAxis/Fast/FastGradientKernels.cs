@@ -211,7 +211,7 @@ internal static class FastGradientKernels
         double s1 = 0, s2 = 0, sg = 0, sp = 0;
         int i = 0;
         int step = 2 * Vector<double>.Count;
-        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && x.Length >= step)
+        if (Vector.IsHardwareAccelerated && typeof(T) == typeof(double) && x.Length >= step)
         {
             var k = new Vector<double>(shift);
             Vector<double> a1 = Vector<double>.Zero, a2 = Vector<double>.Zero, ag = Vector<double>.Zero, ap = Vector<double>.Zero;
@@ -273,7 +273,7 @@ internal static class FastGradientKernels
             Vector<double> t1 = Vector<double>.Zero, t2 = Vector<double>.Zero, tg = Vector<double>.Zero, tp = Vector<double>.Zero;
             while (i <= x.Length - step)
             {
-                int blockEnd = i + (Math.Min(FastTuning.RowsPerBlock, (x.Length - i) / step) * step);
+                int blockEnd = FastKernels.LaneBlockEnd(i, x.Length, step);
                 Vector<float> a1 = Vector<float>.Zero, a2 = Vector<float>.Zero, ag = Vector<float>.Zero, ap = Vector<float>.Zero;
                 Vector<float> b1 = Vector<float>.Zero, b2 = Vector<float>.Zero, bg = Vector<float>.Zero, bp = Vector<float>.Zero;
                 for (; i < blockEnd; i += step)

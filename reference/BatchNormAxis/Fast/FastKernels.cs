@@ -222,9 +222,9 @@ internal static class FastKernels
         double sum = 0;
         double squares = 0;
         int i = 0;
-        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && row.Length >= 2 * Vector<double>.Count)
+        if (Vector.IsHardwareAccelerated && typeof(T) == typeof(double) && row.Length >= 2 * Vector<double>.Count)
         {
-            // Two double vectors per step: a float vector's two halves, or two double vectors.
+            // Two double vectors per step.
             int step = 2 * Vector<double>.Count;
             var k = new Vector<double>(shift);
             Vector<double> sum0 = Vector<double>.Zero, sum1 = Vector<double>.Zero;
@@ -278,7 +278,7 @@ internal static class FastKernels
             Vector<double> totalSquares = Vector<double>.Zero;
             while (i <= row.Length - step)
             {
-                int blockEnd = i + (Math.Min(FastTuning.RowsPerBlock, (row.Length - i) / step) * step);
+                int blockEnd = LaneBlockEnd(i, row.Length, step);
                 Vector<float> s0 = Vector<float>.Zero, s1 = Vector<float>.Zero, s2 = Vector<float>.Zero, s3 = Vector<float>.Zero;
                 Vector<float> q0 = Vector<float>.Zero, q1 = Vector<float>.Zero, q2 = Vector<float>.Zero, q3 = Vector<float>.Zero;
                 for (; i < blockEnd; i += step)
@@ -315,6 +315,13 @@ internal static class FastKernels
 
         return (sum, squares);
     }
+
+    /// <summary>
+    /// Where a block of a float32-lane run that starts at <paramref name="start"/> ends: after at most
+    /// <see cref="FastTuning.RowsPerBlock"/> steps of <paramref name="step"/> elements (so as many values per lane),
+    /// and only whole steps of the run's <paramref name="length"/>.
+    /// </summary>
+    public static int LaneBlockEnd(int start, int length, int step) => start + (Math.Min(FastTuning.RowsPerBlock, (length - start) / step) * step);
 
     /// <summary>A float vector's lanes in double, its two halves added (exact widening; one double rounding).</summary>
     public static Vector<double> Widened(Vector<float> values)
