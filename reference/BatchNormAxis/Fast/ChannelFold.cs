@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace BatchNormAxis;
 
@@ -84,13 +85,18 @@ internal static class ChannelFold
         int c = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var n = new Vector<double>(count);
-            for (; c <= shifts.Length - Vector<double>.Count; c += Vector<double>.Count)
+            int n = shifts.Length;
+            ref double shift = ref SpanStart.Of(shifts, n);
+            ref double sum = ref SpanStart.Of(sums, n);
+            ref double square = ref SpanStart.Of(squares, n);
+            ref double meanStart = ref SpanStart.Of(mean, n);
+            ref double varianceStart = ref SpanStart.Of(variance, n);
+            var divisor = new CountDivisor(count);
+            for (; c <= n - Vector<double>.Count; c += Vector<double>.Count)
             {
-                Vector<double> shiftedMean = new Vector<double>(sums[c..]) / n;
-                Vector<double> channelVariance = Vector.Max((new Vector<double>(squares[c..]) / n) - (shiftedMean * shiftedMean), Vector<double>.Zero);
-                (new Vector<double>(shifts[c..]) + shiftedMean).CopyTo(mean[c..]);
-                channelVariance.CopyTo(variance[c..]);
+                (Vector<double> channelMean, Vector<double> channelVariance) = Statistics(ref shift, ref sum, ref square, c, divisor);
+                channelMean.StoreUnsafe(ref meanStart, (nuint)c);
+                channelVariance.StoreUnsafe(ref varianceStart, (nuint)c);
             }
         }
 
@@ -134,7 +140,12 @@ internal static class ChannelFold
         }
     }
 
-    /// <summary>float32, one float vector of channels at a time in two double vectors; returns how many it did.</summary>
+    /// <summary>
+    /// float32, one float vector of channels at a time in two double vectors; returns how many it did. Every span is
+    /// cut to the channels' count before the loop (a short one throws there), so the loop loads and stores without
+    /// bounds checks (with <see cref="CountDivisor"/>, side by side on the Zen 3 over 2048 channels in L1: 0.73 to
+    /// 0.77 of the time of checked slices and divisions for a count of 32, 0.87 to 0.91 with moving statistics).
+    /// </summary>
     public static int Float(in Inputs<float> inputs, ForwardDestinations<float> destinations, Span<float> scale, Span<float> offset)
     {
         if (!Vector.IsHardwareAccelerated)
@@ -142,50 +153,54 @@ internal static class ChannelFold
             return 0;
         }
 
+        int n = scale.Length;
         BatchNormOptions options = inputs.Options;
-        BatchNormWeights<float> weights = inputs.Weights;
-        var count = new Vector<double>(inputs.Count);
+        bool batch = inputs.UseBatchStatistics;
+        bool withMean = !destinations.Mean.IsEmpty;
+        bool withVariance = !destinations.Variance.IsEmpty;
+        var divisor = new CountDivisor(inputs.Count);
         var epsilon = new Vector<double>(options.Epsilon);
         var keep = new Vector<double>(options.Momentum);
         var fresh = new Vector<double>(1 - options.Momentum);
+        var at = new Starts<float>(inputs, destinations, scale, offset);
         int half = Vector<double>.Count;
         int c = 0;
-        for (; c <= scale.Length - Vector<float>.Count; c += Vector<float>.Count)
+        for (; c <= n - Vector<float>.Count; c += Vector<float>.Count)
         {
-            (Vector<double> movingMean0, Vector<double> movingMean1) = Widen(weights.MovingMean, c);
-            (Vector<double> movingVariance0, Vector<double> movingVariance1) = Widen(weights.MovingVariance, c);
+            (Vector<double> movingMean0, Vector<double> movingMean1) = Widen(ref at.MovingMean, c);
+            (Vector<double> movingVariance0, Vector<double> movingVariance1) = Widen(ref at.MovingVariance, c);
             Vector<double> mean0 = movingMean0, mean1 = movingMean1, variance0 = movingVariance0, variance1 = movingVariance1;
-            if (inputs.UseBatchStatistics)
+            if (batch)
             {
-                (mean0, variance0) = Statistics(inputs, c, count);
-                (mean1, variance1) = Statistics(inputs, c + half, count);
+                (mean0, variance0) = Statistics(ref at.Shift, ref at.Sum, ref at.Square, c, divisor);
+                (mean1, variance1) = Statistics(ref at.Shift, ref at.Sum, ref at.Square, c + half, divisor);
             }
 
-            (Vector<double> gamma0, Vector<double> gamma1) = options.Scale ? Widen(weights.Gamma, c) : (Vector<double>.One, Vector<double>.One);
-            (Vector<double> beta0, Vector<double> beta1) = options.Center ? Widen(weights.Beta, c) : (Vector<double>.Zero, Vector<double>.Zero);
+            (Vector<double> gamma0, Vector<double> gamma1) = options.Scale ? Widen(ref at.Gamma, c) : (Vector<double>.One, Vector<double>.One);
+            (Vector<double> beta0, Vector<double> beta1) = options.Center ? Widen(ref at.Beta, c) : (Vector<double>.Zero, Vector<double>.Zero);
             Vector<double> scale0 = gamma0 / Vector.SquareRoot(variance0 + epsilon);
             Vector<double> scale1 = gamma1 / Vector.SquareRoot(variance1 + epsilon);
-            Store(scale, c, scale0, scale1);
-            Store(offset, c, beta0 - (mean0 * scale0), beta1 - (mean1 * scale1));
-            if (inputs.UseBatchStatistics)
+            Store(ref at.Scale, c, scale0, scale1);
+            Store(ref at.Offset, c, beta0 - (mean0 * scale0), beta1 - (mean1 * scale1));
+            if (batch)
             {
-                Store(destinations.MovingMean, c, (movingMean0 * keep) + (mean0 * fresh), (movingMean1 * keep) + (mean1 * fresh));
-                Store(destinations.MovingVariance, c, (movingVariance0 * keep) + (variance0 * fresh), (movingVariance1 * keep) + (variance1 * fresh));
+                Store(ref at.NewMovingMean, c, (movingMean0 * keep) + (mean0 * fresh), (movingMean1 * keep) + (mean1 * fresh));
+                Store(ref at.NewMovingVariance, c, (movingVariance0 * keep) + (variance0 * fresh), (movingVariance1 * keep) + (variance1 * fresh));
             }
             else
             {
-                Store(destinations.MovingMean, c, movingMean0, movingMean1);
-                Store(destinations.MovingVariance, c, movingVariance0, movingVariance1);
+                Store(ref at.NewMovingMean, c, movingMean0, movingMean1);
+                Store(ref at.NewMovingVariance, c, movingVariance0, movingVariance1);
             }
 
-            if (!destinations.Mean.IsEmpty)
+            if (withMean)
             {
-                Store(destinations.Mean, c, mean0, mean1);
+                Store(ref at.Mean, c, mean0, mean1);
             }
 
-            if (!destinations.Variance.IsEmpty)
+            if (withVariance)
             {
-                Store(destinations.Variance, c, variance0, variance1);
+                Store(ref at.Variance, c, variance0, variance1);
             }
         }
 
@@ -200,52 +215,99 @@ internal static class ChannelFold
             return 0;
         }
 
+        int n = scale.Length;
         BatchNormOptions options = inputs.Options;
-        BatchNormWeights<double> weights = inputs.Weights;
-        var count = new Vector<double>(inputs.Count);
+        bool batch = inputs.UseBatchStatistics;
+        bool withMean = !destinations.Mean.IsEmpty;
+        bool withVariance = !destinations.Variance.IsEmpty;
+        var divisor = new CountDivisor(inputs.Count);
         var epsilon = new Vector<double>(options.Epsilon);
         var keep = new Vector<double>(options.Momentum);
         var fresh = new Vector<double>(1 - options.Momentum);
+        var at = new Starts<double>(inputs, destinations, scale, offset);
         int c = 0;
-        for (; c <= scale.Length - Vector<double>.Count; c += Vector<double>.Count)
+        for (; c <= n - Vector<double>.Count; c += Vector<double>.Count)
         {
-            var movingMean = new Vector<double>(weights.MovingMean[c..]);
-            var movingVariance = new Vector<double>(weights.MovingVariance[c..]);
-            (Vector<double> mean, Vector<double> variance) = inputs.UseBatchStatistics ? Statistics(inputs, c, count) : (movingMean, movingVariance);
-            Vector<double> gamma = options.Scale ? new Vector<double>(weights.Gamma[c..]) : Vector<double>.One;
-            Vector<double> beta = options.Center ? new Vector<double>(weights.Beta[c..]) : Vector<double>.Zero;
+            var movingMean = Vector.LoadUnsafe(ref at.MovingMean, (nuint)c);
+            var movingVariance = Vector.LoadUnsafe(ref at.MovingVariance, (nuint)c);
+            (Vector<double> mean, Vector<double> variance) = batch ? Statistics(ref at.Shift, ref at.Sum, ref at.Square, c, divisor) : (movingMean, movingVariance);
+            Vector<double> gamma = options.Scale ? Vector.LoadUnsafe(ref at.Gamma, (nuint)c) : Vector<double>.One;
+            Vector<double> beta = options.Center ? Vector.LoadUnsafe(ref at.Beta, (nuint)c) : Vector<double>.Zero;
             Vector<double> channelScale = gamma / Vector.SquareRoot(variance + epsilon);
-            channelScale.CopyTo(scale[c..]);
-            (beta - (mean * channelScale)).CopyTo(offset[c..]);
-            (inputs.UseBatchStatistics ? (movingMean * keep) + (mean * fresh) : movingMean).CopyTo(destinations.MovingMean[c..]);
-            (inputs.UseBatchStatistics ? (movingVariance * keep) + (variance * fresh) : movingVariance).CopyTo(destinations.MovingVariance[c..]);
-            if (!destinations.Mean.IsEmpty)
+            channelScale.StoreUnsafe(ref at.Scale, (nuint)c);
+            (beta - (mean * channelScale)).StoreUnsafe(ref at.Offset, (nuint)c);
+            (batch ? (movingMean * keep) + (mean * fresh) : movingMean).StoreUnsafe(ref at.NewMovingMean, (nuint)c);
+            (batch ? (movingVariance * keep) + (variance * fresh) : movingVariance).StoreUnsafe(ref at.NewMovingVariance, (nuint)c);
+            if (withMean)
             {
-                mean.CopyTo(destinations.Mean[c..]);
+                mean.StoreUnsafe(ref at.Mean, (nuint)c);
             }
 
-            if (!destinations.Variance.IsEmpty)
+            if (withVariance)
             {
-                variance.CopyTo(destinations.Variance[c..]);
+                variance.StoreUnsafe(ref at.Variance, (nuint)c);
             }
         }
 
         return c;
     }
 
-    private static (Vector<double> Mean, Vector<double> Variance) Statistics<T>(in Inputs<T> inputs, int c, Vector<double> count)
+    /// <summary>
+    /// Where each span of a fold begins, every one cut to the channels' count first (a short span throws here, so
+    /// the loops may load and store without bounds checks); the spans a call does not use begin nowhere.
+    /// </summary>
+    private readonly ref struct Starts<T>
+        where T : unmanaged
     {
-        Vector<double> shiftedMean = new Vector<double>(inputs.Sums[c..]) / count;
-        Vector<double> variance = Vector.Max((new Vector<double>(inputs.Squares[c..]) / count) - (shiftedMean * shiftedMean), Vector<double>.Zero);
-        return (new Vector<double>(inputs.Shifts[c..]) + shiftedMean, variance);
+        public readonly ref T MovingMean;
+        public readonly ref T MovingVariance;
+        public readonly ref T Gamma;
+        public readonly ref T Beta;
+        public readonly ref double Shift;
+        public readonly ref double Sum;
+        public readonly ref double Square;
+        public readonly ref T Scale;
+        public readonly ref T Offset;
+        public readonly ref T NewMovingMean;
+        public readonly ref T NewMovingVariance;
+        public readonly ref T Mean;
+        public readonly ref T Variance;
+
+        public Starts(in Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset)
+        {
+            int n = scale.Length;
+            bool batch = inputs.UseBatchStatistics;
+            MovingMean = ref SpanStart.Of(inputs.Weights.MovingMean, n);
+            MovingVariance = ref SpanStart.Of(inputs.Weights.MovingVariance, n);
+            Gamma = ref inputs.Options.Scale ? ref SpanStart.Of(inputs.Weights.Gamma, n) : ref Unsafe.NullRef<T>();
+            Beta = ref inputs.Options.Center ? ref SpanStart.Of(inputs.Weights.Beta, n) : ref Unsafe.NullRef<T>();
+            Shift = ref batch ? ref SpanStart.Of(inputs.Shifts, n) : ref Unsafe.NullRef<double>();
+            Sum = ref batch ? ref SpanStart.Of(inputs.Sums, n) : ref Unsafe.NullRef<double>();
+            Square = ref batch ? ref SpanStart.Of(inputs.Squares, n) : ref Unsafe.NullRef<double>();
+            Scale = ref SpanStart.Of(scale, n);
+            Offset = ref SpanStart.Of(offset, n);
+            NewMovingMean = ref SpanStart.Of(destinations.MovingMean, n);
+            NewMovingVariance = ref SpanStart.Of(destinations.MovingVariance, n);
+            Mean = ref destinations.Mean.IsEmpty ? ref Unsafe.NullRef<T>() : ref SpanStart.Of(destinations.Mean, n);
+            Variance = ref destinations.Variance.IsEmpty ? ref Unsafe.NullRef<T>() : ref SpanStart.Of(destinations.Variance, n);
+        }
     }
 
-    private static (Vector<double> Low, Vector<double> High) Widen(ReadOnlySpan<float> values, int c)
+
+    /// <summary><see cref="StatisticsFromSums(double, double, double, double)"/> on the vector of channels from <paramref name="c"/>.</summary>
+    private static (Vector<double> Mean, Vector<double> Variance) Statistics(ref double shift, ref double sum, ref double square, int c, CountDivisor count)
     {
-        Vector.Widen(new Vector<float>(values[c..]), out Vector<double> low, out Vector<double> high);
+        Vector<double> shiftedMean = count.Divide(Vector.LoadUnsafe(ref sum, (nuint)c));
+        Vector<double> variance = Vector.Max(count.Divide(Vector.LoadUnsafe(ref square, (nuint)c)) - (shiftedMean * shiftedMean), Vector<double>.Zero);
+        return (Vector.LoadUnsafe(ref shift, (nuint)c) + shiftedMean, variance);
+    }
+
+    private static (Vector<double> Low, Vector<double> High) Widen(ref float values, int c)
+    {
+        Vector.Widen(Vector.LoadUnsafe(ref values, (nuint)c), out Vector<double> low, out Vector<double> high);
         return (low, high);
     }
 
-    private static void Store(Span<float> destination, int c, Vector<double> low, Vector<double> high) =>
-        Vector.Narrow(low, high).CopyTo(destination[c..]);
+    private static void Store(ref float destination, int c, Vector<double> low, Vector<double> high) =>
+        Vector.Narrow(low, high).StoreUnsafe(ref destination, (nuint)c);
 }
