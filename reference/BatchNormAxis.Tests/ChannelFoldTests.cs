@@ -12,15 +12,16 @@ public class ChannelFoldTests
         from scale in Gen.Bool
         from center in Gen.Bool
         from outputs in Gen.Bool
+        from count in PerChannelValues.Count
         from values in PerChannelValues.Any.Array[7 * channels]
-        select new Case(channels, batch, scale, center, outputs, values);
+        select new Case(channels, batch, scale, center, outputs, count, values);
 
     /// <summary>
-    /// A fold of <c>Channels</c> channels, with or without batch statistics, gamma, beta and the mean and variance
-    /// outputs; <c>Values</c> holds seven runs of Channels: shifts, sums, squares (squared), gamma, beta, moving
-    /// mean, moving variance.
+    /// A fold of <c>Channels</c> channels of <c>Count</c> values each, with or without batch statistics, gamma, beta
+    /// and the mean and variance outputs; <c>Values</c> holds seven runs of Channels: shifts, sums, squares
+    /// (squared), gamma, beta, moving mean, moving variance.
     /// </summary>
-    private sealed record Case(int Channels, bool Batch, bool Scale, bool Center, bool Outputs, double[] Values);
+    private sealed record Case(int Channels, bool Batch, bool Scale, bool Center, bool Outputs, double Count, double[] Values);
 
     private delegate int VectorFold<T>(in ChannelFold.Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset);
 
@@ -46,7 +47,7 @@ public class ChannelFoldTests
             T[][] Run(bool vector)
             {
                 var weights = new BatchNormWeights<T>(c.Scale ? gamma : [], c.Center ? beta : [], movingMean, movingVariance);
-                var inputs = new ChannelFold.Inputs<T>(c.Batch, shifts, sums, squares, 12, options, weights);
+                var inputs = new ChannelFold.Inputs<T>(c.Batch, shifts, sums, squares, c.Count, options, weights);
                 int statistics = c.Outputs ? n : 0;
                 T[][] o = [new T[n], new T[n], new T[n], new T[n], new T[statistics], new T[statistics]];
                 var destinations = new ForwardDestinations<T>(new T[1], o[2], o[3], o[4], o[5]);

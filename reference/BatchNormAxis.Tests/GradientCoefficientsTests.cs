@@ -19,13 +19,14 @@ public class GradientCoefficientsTests
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Assert.SkipUnless(Vector.IsHardwareAccelerated, "no vector hardware: the scalar loop is the only path");
-        Gen<(int Channels, bool Batch, bool Scale, bool Center, double[] Values)> cases =
+        Gen<(int Channels, bool Batch, bool Scale, bool Center, double Count, double[] Values)> cases =
             from channels in Gen.Int[8, 40]
             from batch in Gen.Bool
             from scale in Gen.Bool
             from center in Gen.Bool
+            from count in PerChannelValues.Count
             from values in PerChannelValues.Any.Array[4 * channels]
-            select (channels, batch, scale, center, values);
+            select (channels, batch, scale, center, count, values);
 
         cases.Sample(k =>
         {
@@ -36,7 +37,7 @@ public class GradientCoefficientsTests
             var options = new BatchNormOptions { Scale = k.Scale, Center = k.Center, Epsilon = 1e-3 };
 
             T[][] whole = [new T[n], new T[n], new T[n], new T[k.Scale ? n : 0], new T[k.Center ? n : 0]];
-            GradientCoefficients.Compute<T>(variance, sumDy, centred, gamma, options, k.Batch, 12, whole[0], whole[1], whole[2], whole[3], whole[4]);
+            GradientCoefficients.Compute<T>(variance, sumDy, centred, gamma, options, k.Batch, k.Count, whole[0], whole[1], whole[2], whole[3], whole[4]);
 
             T[][] single = [new T[n], new T[n], new T[n], new T[k.Scale ? n : 0], new T[k.Center ? n : 0]];
             for (int i = 0; i < n; i++)
@@ -48,7 +49,7 @@ public class GradientCoefficientsTests
                     k.Scale ? gamma.AsSpan(i, 1) : [],
                     options,
                     k.Batch,
-                    12,
+                    k.Count,
                     single[0].AsSpan(i, 1),
                     single[1].AsSpan(i, 1),
                     single[2].AsSpan(i, 1),
