@@ -8,8 +8,9 @@ namespace BatchNormAxis;
 /// with gamma and beta into one scale and offset per channel (<c>y = x * scale + offset</c>), the moving statistics
 /// after the call and the optional mean and variance outputs. Wide keep-sets (axis=[1, 2, 3]: 200704 channels) make
 /// this a division and a square root per channel, so float32 and float64 have vector paths (<see cref="Vector{T}"/>,
-/// the machine's width); they perform the same double operations in the same order as the scalar path, so all give
-/// the same bits.
+/// the machine's width); they perform the same double operations in the same order as the scalar path (a division
+/// by a power-of-two count done as a multiplication by its exact reciprocal, which rounds to the same double:
+/// <see cref="CountDivisor"/>), so all give the same bits.
 /// </summary>
 internal static class ChannelFold
 {
