@@ -294,7 +294,6 @@ internal static class ChannelFold
         }
     }
 
-
     /// <summary><see cref="StatisticsFromSums(double, double, double, double)"/> on the vector of channels from <paramref name="c"/>.</summary>
     private static (Vector<double> Mean, Vector<double> Variance) Statistics(ref double shift, ref double sum, ref double square, int c, CountDivisor count)
     {

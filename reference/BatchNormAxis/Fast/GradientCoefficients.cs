@@ -178,7 +178,6 @@ internal static class GradientCoefficients
         return i;
     }
 
-
     /// <summary>
     /// Where each span of the coefficients begins, every one cut to the channels' count first (a short span throws
     /// here, so the loops may load and store without bounds checks); gamma and the parameter gradients a call does
