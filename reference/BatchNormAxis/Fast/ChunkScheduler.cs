@@ -16,12 +16,17 @@ internal interface IChunkJob
 /// </summary>
 /// <remarks>
 /// Allocates nothing in steady state: one reusable <see cref="Fork{TJob}"/> per calling thread and job type is
-/// queued to the thread pool as an <see cref="IThreadPoolWorkItem"/>. The caller takes chunks too, so the call
-/// finishes even when no pool thread is free; helpers that start late find no chunk left.
+/// handed, as an <see cref="IThreadPoolWorkItem"/>, to the spinning helpers (<see cref="SpinningHelpers"/>) or, when
+/// another call has them, queued to the thread pool. The caller takes chunks too, so the call finishes even when no
+/// helper is free; helpers that start late find no chunk left.
 /// </remarks>
 internal static class ChunkScheduler
 {
     public static void Run<TJob>(in TJob job, int chunkCount, int threads)
+        where TJob : struct, IChunkJob => Run(job, chunkCount, threads, SpinningHelpers.Shared);
+
+    /// <summary>Runs the chunks with <paramref name="team"/> as the helpers when it is free.</summary>
+    public static void Run<TJob>(in TJob job, int chunkCount, int threads, SpinningHelpers team)
         where TJob : struct, IChunkJob
     {
         int helpers = Math.Min(threads, chunkCount) - 1;
@@ -36,7 +41,22 @@ internal static class ChunkScheduler
         }
 
         Fork<TJob> fork = Fork<TJob>.OfThisThread;
-        fork.Open(job, chunkCount);
+        fork.Open(job, chunkCount, helpers);
+        if (team.TryBorrow())
+        {
+            try
+            {
+                team.Offer(fork, helpers);
+                fork.Join();
+            }
+            finally
+            {
+                team.Return();
+            }
+
+            return;
+        }
+
         for (int i = 0; i < helpers; i++)
         {
             ThreadPool.UnsafeQueueUserWorkItem(fork, preferLocal: false);
@@ -47,9 +67,10 @@ internal static class ChunkScheduler
 
     /// <summary>
     /// One fork-join at a time for one calling thread. Participants join while the fork is open (a count above
-    /// zero); the count reaches zero only after the caller and every helper that joined have finished, and then no
-    /// helper can join any more, so a helper queued by this call that starts after it returns does no harm: it
-    /// either finds the fork closed or joins the next call of the same thread, whose job is already in place.
+    /// zero) and a seat is left (as many seats as the call wants helpers: every awake spinning helper comes); the
+    /// count reaches zero only after the caller and every helper that joined have finished, and then no helper can
+    /// join any more, so a helper of this call that starts after it returns does no harm: it either finds the fork
+    /// closed or joins the next call of the same thread, whose job is already in place.
     /// </summary>
 #pragma warning disable CA1001 // one per thread and job type, alive as long as its thread: nothing to dispose early
     private sealed class Fork<TJob> : IThreadPoolWorkItem
@@ -64,26 +85,32 @@ internal static class ChunkScheduler
         private int _nextChunk;
         private int _chunkCount;
         private int _participants;
+        private int _seats;
         private Exception? _error;
 
         public static Fork<TJob> OfThisThread => s_ofThisThread ??= new Fork<TJob>();
 
-        public void Open(in TJob job, int chunkCount)
+        public void Open(in TJob job, int chunkCount, int seats)
         {
             _job = job;
             _chunkCount = chunkCount;
+            _seats = seats;
             _nextChunk = 0;
             _error = null;
             _finished.Reset();
             Volatile.Write(ref _participants, 1); // the caller; opening publishes everything written above
         }
 
-        /// <summary>The caller's part: run chunks, then wait for the helpers that joined.</summary>
+        /// <summary>
+        /// The caller's part: run chunks, then wait for the helpers that joined, spinning first as they do
+        /// (<see cref="SpinningHelpers"/>): a caller that blocks at once is woken as late as an idle helper.
+        /// </summary>
         public void Join()
         {
             RunChunks();
             if (Interlocked.Decrement(ref _participants) != 0)
             {
+                SpinningHelpers.SpinWhile(static finished => !finished.IsSet, _finished);
                 _finished.Wait();
             }
 
@@ -94,9 +121,14 @@ internal static class ChunkScheduler
             }
         }
 
-        /// <summary>A helper's part, on a pool thread.</summary>
+        /// <summary>A helper's part, on a spinning helper or a pool thread.</summary>
         public void Execute()
         {
+            if (Interlocked.Decrement(ref _seats) < 0)
+            {
+                return; // the call has as many helpers as it wants
+            }
+
             int participants = Volatile.Read(ref _participants);
             while (true)
             {

@@ -20,7 +20,10 @@ namespace BatchNormAxis;
 /// to within rounding.</para>
 /// <para>Threads: every pass is cut into chunks fixed by the shape alone (<see cref="Tiling"/>); sums are made per
 /// chunk of rows and merged in chunk order, so results are bit-identical for every thread count and every run.
-/// Inputs of fewer than about 64 K elements per chunk run on the calling thread.</para>
+/// Inputs of fewer than about 64 K elements per chunk run on the calling thread. The other threads are helpers of the
+/// library's own, at most one per processor besides the caller's, which spin for up to a millisecond after each
+/// chunked pass so that the next one starts at once (<see cref="SpinningHelpers"/>); a call made while another
+/// thread's call has them takes thread-pool threads instead.</para>
 /// <para>Vectors: the kernels use <see cref="Vector{T}"/>, as wide as the machine's vectors (256 bits with AVX2, 128
 /// bits with SSE or ARM64), so no machine with vector hardware runs the scalar loops. float32 and float64 are
 /// vectorized in every pass over the data and in the per-channel steps (the forward's fold, dx's coefficients).
