@@ -19,7 +19,7 @@ internal static class FastTuning
     /// How long a helper thread spins for the next fork before it blocks, and a caller for its helpers to finish
     /// (<see cref="SpinningHelpers"/>). A millisecond is above the 90th percentile of the gaps between forks, within a
     /// call and between back-to-back calls, on the peer benchmark's 12 cells on 2 threads (35 to 107 µs; the 99th
-    /// percentile 98 to 980 µs), and below the 2 to 6 ms of those calls. Each helper keeps its processor busy that
+    /// percentile 75 to 980 µs), and below the 2 to 6 ms of those calls. Each helper keeps its processor busy that
     /// long after a call's last fork.
     /// </summary>
     public const int HelperSpinMicroseconds = 1000;
