@@ -17,6 +17,7 @@ internal sealed class LayerInputs
     private readonly float[] _newVariance;
 
     /// <param name="axis">The keep-set as bnaxis spells it: -1, 1, "1,2,3" or 0.</param>
+    /// <exception cref="ArgumentException"><paramref name="axis"/> is another spelling (such as "[1,2,3]").</exception>
     public LayerInputs(string axis)
     {
         (int[] shape, AxisSpec spec) = axis switch
@@ -24,7 +25,8 @@ internal sealed class LayerInputs
             "1" => (new[] { 32, 64, 56, 56 }, AxisSpec.Of(1)),
             "1,2,3" => (new[] { 32, 56, 56, 64 }, AxisSpec.List(1, 2, 3)),
             "0" => (new[] { 32, 56, 56, 64 }, AxisSpec.Of(0)),
-            _ => (new[] { 32, 56, 56, 64 }, AxisSpec.Of(-1)),
+            "-1" => (new[] { 32, 56, 56, 64 }, AxisSpec.Of(-1)),
+            _ => throw new ArgumentException($"axis '{axis}' is not one of -1, 1, \"1,2,3\" and 0", nameof(axis)),
         };
         Layout = AxisResolution.Resolve(shape, spec);
         var random = new Random(20261124);
