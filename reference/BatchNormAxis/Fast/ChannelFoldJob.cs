@@ -4,9 +4,9 @@ namespace BatchNormAxis;
 
 /// <summary>
 /// The per-channel step of a forward call (<see cref="ChannelFold"/>) in chunks of
-/// <see cref="FastTuning.FoldChannelsPerChunk"/> channels, so that calls with many channels (axis=[1, 2, 3]: 200704)
-/// share it among threads. Each channel's outputs depend on that channel alone, so the results are the same on
-/// every thread count.
+/// <see cref="FastTuning.FoldChannelsPerChunk"/> channels, which threads could share; the constant keeps every layer
+/// measured in one chunk, on the calling thread (see there why). Each channel's outputs depend on that channel alone,
+/// so the results are the same on every thread count.
 /// </summary>
 internal readonly unsafe struct ChannelFoldJob<T>(
     bool useBatchStatistics,

@@ -153,8 +153,8 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
 
     /// <summary>
     /// The per-channel step of a forward call (<see cref="ChannelFold"/>) into <paramref name="scale"/> and
-    /// <paramref name="offset"/> and the per-channel destinations, in chunks of channels shared among threads
-    /// (<see cref="ChannelFoldJob{T}"/>).
+    /// <paramref name="offset"/> and the per-channel destinations, in chunks of channels
+    /// (<see cref="ChannelFoldJob{T}"/>; one chunk for every layer measured).
     /// </summary>
     private void FoldChannels<T>(in ChannelFold.Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -61,12 +61,16 @@ internal static class FastTuning
     public const int RowsPerGroup = 8;
 
     /// <summary>
-    /// Channels per chunk of the forward's per-channel step (<see cref="ChannelFoldJob{T}"/>), so calls with many
-    /// channels share it among threads: on axis=[1, 2, 3] (200704 channels, 13 chunks) inference on 2 threads took
-    /// 0.65 to 0.90 of the time it took with the step on the calling thread alone (side by side, two runs); 64
-    /// channels make one chunk, as before.
+    /// Channels per chunk of the forward's per-channel step (<see cref="ChannelFoldJob{T}"/>): more than any layer
+    /// measured has, so the step runs on the calling thread. With the spinning helpers, axis=[1, 2, 3] inference
+    /// (200704 channels) on 2 threads took 0.72 to 0.95 of the time with one chunk that it took with chunks of 16 K
+    /// channels (side by side in blocks of back-to-back calls, five runs, 2026-12-03; 1 thread unchanged). The step
+    /// alone, in a loop, took 2 to 3 times as long on 2 threads as on 1, where chunks of pure arithmetic of the same
+    /// length took half as long: the step writes four arrays of 0.8 MB, probably slowed by lines the other core wrote
+    /// last. With thread-pool helpers, 16 K-channel chunks had measured 0.65 to 0.90 of one chunk's time
+    /// (2026-12-02).
     /// </summary>
-    public const int FoldChannelsPerChunk = 16384;
+    public const int FoldChannelsPerChunk = 1 << 24;
 
     /// <summary>
     /// Channels-last rows at least this wide have their backward sums taken four rows at a time
