@@ -110,7 +110,7 @@ internal static class ChunkScheduler
             RunChunks();
             if (Interlocked.Decrement(ref _participants) != 0)
             {
-                SpinningHelpers.SpinWhile(static finished => !finished.IsSet, _finished);
+                SpinningHelpers.SpinUntilSet(_finished);
                 _finished.Wait();
             }
 

@@ -12,6 +12,8 @@ namespace BatchNormAxis;
 /// </summary>
 internal sealed class SpinningHelpers
 {
+    private static readonly long s_callerSpinTicks = TicksOf(FastTuning.HelperSpinMicroseconds);
+
     private readonly int _capacity;
     private readonly long _spinTicks;
     private Helper[] _helpers = [];
@@ -82,24 +84,16 @@ internal sealed class SpinningHelpers
     }
 
     /// <summary>
-    /// Spins while <paramref name="waiting"/> holds, for at most <see cref="FastTuning.HelperSpinMicroseconds"/>;
-    /// returns whether it still holds.
+    /// Spins until <paramref name="finished"/> is set, for at most <see cref="FastTuning.HelperSpinMicroseconds"/>: a
+    /// caller waiting for its helpers, which then blocks on the event if it must.
     /// </summary>
-    public static bool SpinWhile<TState>(Func<TState, bool> waiting, TState state)
+    public static void SpinUntilSet(ManualResetEventSlim finished)
     {
-        long spinTicks = TicksOf(FastTuning.HelperSpinMicroseconds);
         long start = Stopwatch.GetTimestamp();
-        while (waiting(state))
+        while (!finished.IsSet && Stopwatch.GetTimestamp() - start < s_callerSpinTicks)
         {
-            if (Stopwatch.GetTimestamp() - start >= spinTicks)
-            {
-                return true;
-            }
-
             Thread.SpinWait(1);
         }
-
-        return false;
     }
 
     private static long TicksOf(long microseconds) => microseconds * Stopwatch.Frequency / 1_000_000;
