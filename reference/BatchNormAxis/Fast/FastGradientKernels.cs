@@ -61,7 +61,14 @@ internal static class FastGradientKernels
         ref float cRef = ref MemoryMarshal.GetReference(sg);
         ref float dRef = ref MemoryMarshal.GetReference(sp);
         int r = 0;
-        if (Vector.IsHardwareAccelerated && rowStride == width && width % Vector<float>.Count == 0)
+        if (rowStride == width && NarrowRows.Fits(width))
+        {
+            // At most 64 channels with 512-bit vectors: the sums stay in registers (the same bits).
+            NarrowRows.AccumulateFolded<TSums>(
+                in MemoryMarshal.GetReference(x), in MemoryMarshal.GetReference(dy), rows, width, in kRef, ref aRef, ref bRef, ref cRef, ref dRef);
+            r = rows;
+        }
+        else if (Vector.IsHardwareAccelerated && rowStride == width && width % Vector<float>.Count == 0)
         {
             // Whole rows one after another in memory: one run, the channel index wrapping at the row's end (each
             // channel's terms still come in row order, so the sums are the same as row by row). 5 to 8 % faster on
@@ -328,6 +335,14 @@ internal static class FastGradientKernels
     public static void GradientRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, int period, Span<T> dx, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && NarrowRows.Fits(period))
+        {
+            // At most 64 channels with 512-bit vectors: the coefficients stay in registers (the same bits).
+            NarrowRows.Gradient(
+                MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(mean), MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), period, MemoryMarshal.Cast<T, float>(dx), streaming);
+            return;
+        }
+
         int i = 0;
         int k = 0;
         if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))
