@@ -4,9 +4,8 @@ using System.Runtime.Intrinsics;
 namespace BatchNormAxis.Tests;
 
 /// <summary>
-/// The 512-bit backward loops for rows of at most 64 channels (<see cref="NarrowRows"/>) give the bits of plain
-/// float32 loops that do the same operations per channel in row order (the order of the 256-bit loops they stand in
-/// for). The kernels are called directly, so they are checked on machines without 512-bit vectors too (in software).
+/// The 512-bit loops for rows of at most 64 channels (<see cref="NarrowRows"/>) give the bits of plain float32 loops
+/// that do the same operations per channel in row order (the order of the 256-bit loops they stand in for). The kernels are called directly, so they are checked on machines without 512-bit vectors too (in software).
 /// </summary>
 public class NarrowRowsTests
 {
@@ -22,6 +21,56 @@ public class NarrowRowsTests
         }
 
         return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndRows))]
+    public void Accumulate_Statistics_AreThoseOfAPlainLoopInRowOrder(int width, int rows)
+    {
+        (float[] x, _, float[] shift) = Inputs(width, rows, seed: (width * 100) + rows + 3);
+        float[] sums = new float[2 * width];
+        NarrowRows.Accumulate(in x[0], rows, width, in shift[0], ref sums[0], ref sums[width], rowFlags: default);
+
+        float[] expected = new float[2 * width];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < width; c++)
+            {
+                float d = x[(r * width) + c] - shift[c];
+                expected[c] += d;
+                expected[width + c] = MathF.FusedMultiplyAdd(d, d, expected[width + c]);
+            }
+        }
+
+        Assert.Equal(Bits(expected), Bits(sums));
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndRows))]
+    public void Accumulate_RowsFlaggedOut_AddNothing(int width, int rows)
+    {
+        (float[] x, _, float[] shift) = Inputs(width, rows, seed: (width * 100) + rows + 5);
+        bool[] flags = [.. Enumerable.Range(0, rows).Select(r => r % 3 != 1)];
+        if (rows > 1)
+        {
+            x.AsSpan(width, width).Fill(float.NaN); // row 1 is left out, and may hold anything
+        }
+
+        float[] sums = new float[2 * width];
+        NarrowRows.Accumulate(in x[0], rows, width, in shift[0], ref sums[0], ref sums[width], flags);
+
+        float[] expected = new float[2 * width];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < width && flags[r]; c++)
+            {
+                float d = x[(r * width) + c] - shift[c];
+                expected[c] += d;
+                expected[width + c] = MathF.FusedMultiplyAdd(d, d, expected[width + c]);
+            }
+        }
+
+        Assert.Equal(Bits(expected), Bits(sums));
     }
 
     [Theory]
@@ -103,14 +152,8 @@ public class NarrowRowsTests
         var random = new Random(period * length);
         float[] a = Channels(random, period), b = Channels(random, period), c = Channels(random, period);
 
-        // dx `offset` floats past a 64-byte boundary of a pinned buffer, with guards around it.
-        const float Guard = 12345.5f;
-        float[] buffer = GC.AllocateArray<float>(length + 96, pinned: true);
-        GCHandle handle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
-        int aligned = (int)((64 - (handle.AddrOfPinnedObject() % 64)) % 64) / sizeof(float);
-        handle.Free();
-        buffer.AsSpan().Fill(Guard);
-        Span<float> dx = buffer.AsSpan(aligned + offset, length);
+        (float[] buffer, int start) = GuardedBuffer(length, offset);
+        Span<float> dx = buffer.AsSpan(start, length);
         NarrowRows.Gradient(x.AsSpan(0, length), dy.AsSpan(0, length), mean, a, b, c, period, dx, streaming);
 
         float[] expected = new float[length];
@@ -121,8 +164,27 @@ public class NarrowRowsTests
         }
 
         Assert.Equal(Bits(expected), Bits(dx.ToArray()));
-        Assert.All(buffer[..(aligned + offset)], value => Assert.Equal(Guard, value));
-        Assert.All(buffer[(aligned + offset + length)..], value => Assert.Equal(Guard, value));
+        AssertGuardsIntact(buffer, start, length);
+    }
+
+    [Theory]
+    [MemberData(nameof(GradientCases))]
+    public void ScaleShift_IsTheFusedFormulaForEveryElement(int period, int length, int offset, bool streaming)
+    {
+        (float[] x, _, float[] scale) = Inputs(period, (length / period) + 1, seed: period + length + offset + 11);
+        float[] shift = Channels(new Random(period * length), period);
+        (float[] buffer, int start) = GuardedBuffer(length, offset);
+        Span<float> y = buffer.AsSpan(start, length);
+        NarrowRows.ScaleShift(x.AsSpan(0, length), scale, shift, period, y, streaming);
+
+        float[] expected = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            expected[i] = MathF.FusedMultiplyAdd(x[i], scale[i % period], shift[i % period]);
+        }
+
+        Assert.Equal(Bits(expected), Bits(y.ToArray()));
+        AssertGuardsIntact(buffer, start, length);
     }
 
     [Theory]
@@ -140,6 +202,25 @@ public class NarrowRowsTests
     [InlineData(64)]
     public void Fits_TakesOneToFourVectorsWhereTheyAreAccelerated(int width) =>
         Assert.Equal(Vector512.IsHardwareAccelerated, NarrowRows.Fits(width));
+
+    private const float Guard = 12345.5f;
+
+    /// <summary>A pinned buffer filled with <see cref="Guard"/> and where the output starts in it: `offset` floats past a 64-byte boundary.</summary>
+    private static (float[] Buffer, int Start) GuardedBuffer(int length, int offset)
+    {
+        float[] buffer = GC.AllocateArray<float>(length + 96, pinned: true);
+        GCHandle handle = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        int aligned = (int)((64 - (handle.AddrOfPinnedObject() % 64)) % 64) / sizeof(float);
+        handle.Free();
+        buffer.AsSpan().Fill(Guard);
+        return (buffer, aligned + offset);
+    }
+
+    private static void AssertGuardsIntact(float[] buffer, int start, int length)
+    {
+        Assert.All(buffer[..start], value => Assert.Equal(Guard, value));
+        Assert.All(buffer[(start + length)..], value => Assert.Equal(Guard, value));
+    }
 
     private static (float[] X, float[] Dy, float[] PerChannel) Inputs(int width, int rows, int seed)
     {

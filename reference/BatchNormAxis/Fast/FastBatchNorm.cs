@@ -26,7 +26,7 @@ namespace BatchNormAxis;
 /// thread's call has them takes thread-pool threads instead.</para>
 /// <para>Vectors: the kernels use <see cref="Vector{T}"/>, as wide as the machine's vectors (256 bits with AVX2, 128
 /// bits with SSE or ARM64), so no machine with vector hardware runs the scalar loops; with 512-bit vectors, the
-/// backward over channels-last rows of at most 64 channels keeps its per-channel values in registers
+/// loops over channels-last rows of at most 64 channels keep their per-channel values in registers
 /// (<see cref="NarrowRows"/>, the same bits). float32 and float64 are
 /// vectorized in every pass over the data and in the per-channel steps (the forward's fold, dx's coefficients).
 /// Sums along one channel's run add their vector lanes at the end, so channels-first results may differ in the last

@@ -144,6 +144,15 @@ internal static class FastKernels
         int width = shift.Length;
         Span<float> blockSum = sumScratch[..width];
         Span<float> blockSquares = squaresScratch[..width];
+        if (rowStride == width && NarrowRows.Fits(width))
+        {
+            // At most 64 channels with 512-bit vectors: the sums stay in registers (the same bits).
+            NarrowRows.Accumulate(in MemoryMarshal.GetReference(x), rows, width, in MemoryMarshal.GetReference(shift), ref MemoryMarshal.GetReference(blockSum), ref MemoryMarshal.GetReference(blockSquares), rowFlags);
+            AddWidened(blockSum, sum);
+            AddWidened(blockSquares, squares);
+            return;
+        }
+
         blockSum.Clear();
         blockSquares.Clear();
         ref float kRef = ref MemoryMarshal.GetReference(shift);
@@ -341,6 +350,14 @@ internal static class FastKernels
     public static void ScaleShiftRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int period, Span<T> y, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (typeof(T) == typeof(float) && NarrowRows.Fits(period))
+        {
+            // At most 64 channels with 512-bit vectors: scale and shift stay in registers (the same bits).
+            NarrowRows.ScaleShift(
+                MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(scale), MemoryMarshal.Cast<T, float>(shift), period, MemoryMarshal.Cast<T, float>(y), streaming);
+            return;
+        }
+
         int i = 0;
         int c = 0;
         if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)))

@@ -5,20 +5,70 @@ using System.Runtime.Intrinsics;
 namespace BatchNormAxis;
 
 /// <summary>
-/// The backward's two loops for float32 channels-last rows of 16, 32, 48 or 64 channels that follow one another in
-/// memory (axis=-1 on NHWC with that many channels), on hardware with 512-bit vectors. Every per-channel value the
-/// loop carries (pass 1's four sums, dx's four coefficients) then fits in 16 of the 32 vector registers, so the loop
-/// reads x and dy and writes dx and nothing else; the <see cref="System.Numerics.Vector{T}"/> loops of
+/// The loops over float32 channels-last rows of 16, 32, 48 or 64 channels that follow one another in memory
+/// (axis=-1 on NHWC with that many channels), on hardware with 512-bit vectors: the forward's statistics and y, the
+/// backward's sums and dx. Every per-channel value such a loop carries (two or four sums, two or four coefficients)
+/// then fits in at most 16 of the 32 vector registers, so the loop reads x (and dy) and writes y (or dx) and
+/// nothing else; the <see cref="System.Numerics.Vector{T}"/> loops of <see cref="FastKernels"/> and
 /// <see cref="FastGradientKernels"/> (256 bits, 16 registers) load and store those values in L1 for every vector.
 /// The operations per channel and their order are those of the Vector loops, so the results are the same bits.
-/// Measured on axis=-1 backward (Zen 4, side by side in one process, docs/performance.md): see
-/// <see cref="FastTuning.NarrowRowMaximumWidth"/>.
+/// Measurements: <see cref="FastTuning.NarrowRowMaximumWidth"/>.
 /// </summary>
 internal static class NarrowRows
 {
     /// <summary>Whether rows of <paramref name="width"/> channels take these loops on this machine.</summary>
     public static bool Fits(int width) =>
         Vector512.IsHardwareAccelerated && width > 0 && width <= FastTuning.NarrowRowMaximumWidth && width % Vector512<float>.Count == 0;
+
+    /// <summary>
+    /// <see cref="FastKernels.AccumulateRowBlock"/>'s float32 sums over <paramref name="rows"/> whole rows of
+    /// <paramref name="width"/> channels from <paramref name="x"/>, with d = x - shift: each channel's Σ d and Σ d² in
+    /// row order, written to the two destinations (not added to them). With <paramref name="rowFlags"/> (one per
+    /// row), a row whose flag is false adds exact zeros, as there. <paramref name="width"/> must <see cref="Fits"/>.
+    /// </summary>
+    public static void Accumulate(ref readonly float x, int rows, int width, ref readonly float shift, ref float sum, ref float squares, ReadOnlySpan<bool> rowFlags)
+    {
+        switch (width / Vector512<float>.Count)
+        {
+            case 1:
+                Accumulate<OneVector>(in x, rows, in shift, ref sum, ref squares, rowFlags);
+                break;
+            case 2:
+                Accumulate<TwoVectors>(in x, rows, in shift, ref sum, ref squares, rowFlags);
+                break;
+            case 3:
+                Accumulate<ThreeVectors>(in x, rows, in shift, ref sum, ref squares, rowFlags);
+                break;
+            default:
+                Accumulate<FourVectors>(in x, rows, in shift, ref sum, ref squares, rowFlags);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FastKernels.ScaleShiftRows{T}"/> for float32 whole rows of <paramref name="period"/> channels (which
+    /// must <see cref="Fits"/>): y[k] = x[k] · scale + shift of channel k mod period, fused. The coefficient spans hold
+    /// at least <paramref name="period"/> values. With <paramref name="streaming"/>, the elements before the first
+    /// 64-byte boundary of y take normal stores.
+    /// </summary>
+    public static void ScaleShift(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, int period, Span<float> y, bool streaming)
+    {
+        switch (period / Vector512<float>.Count)
+        {
+            case 1:
+                ScaleShift<OneVector>(x, scale, shift, y, streaming);
+                break;
+            case 2:
+                ScaleShift<TwoVectors>(x, scale, shift, y, streaming);
+                break;
+            case 3:
+                ScaleShift<ThreeVectors>(x, scale, shift, y, streaming);
+                break;
+            default:
+                ScaleShift<FourVectors>(x, scale, shift, y, streaming);
+                break;
+        }
+    }
 
     /// <summary>
     /// <see cref="FastGradientKernels.AccumulateFoldedBlock"/>'s float32 sums over <paramref name="rows"/> whole rows
@@ -74,6 +124,96 @@ internal static class NarrowRows
         }
     }
 
+    private static void Accumulate<TWidth>(ref readonly float x, int rows, ref readonly float shift, ref float sum, ref float squares, ReadOnlySpan<bool> rowFlags)
+        where TWidth : struct, IVectorCount
+    {
+        const int N = 16;
+        int width = TWidth.Count * N;
+        ref float xRef = ref Unsafe.AsRef(in x);
+        (Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, Vector512<float> k3) = Load<TWidth>(ref Unsafe.AsRef(in shift));
+        Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+        Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
+        nuint at = 0;
+        for (int r = 0; r < rows; r++, at += (nuint)width)
+        {
+            // All ones, or all zeros for a row its flag leaves out (its differences then add exact zeros).
+            Vector512<float> keep = rowFlags.IsEmpty || rowFlags[r] ? Vector512<float>.AllBitsSet : Vector512<float>.Zero;
+            AddStatistics((Vector512.LoadUnsafe(ref xRef, at) - k0) & keep, ref s0, ref q0);
+            if (TWidth.Count > 1)
+            {
+                AddStatistics((Vector512.LoadUnsafe(ref xRef, at + N) - k1) & keep, ref s1, ref q1);
+            }
+
+            if (TWidth.Count > 2)
+            {
+                AddStatistics((Vector512.LoadUnsafe(ref xRef, at + (2 * N)) - k2) & keep, ref s2, ref q2);
+            }
+
+            if (TWidth.Count > 3)
+            {
+                AddStatistics((Vector512.LoadUnsafe(ref xRef, at + (3 * N)) - k3) & keep, ref s3, ref q3);
+            }
+        }
+
+        Store<TWidth>(s0, s1, s2, s3, ref sum);
+        Store<TWidth>(q0, q1, q2, q3, ref squares);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddStatistics(Vector512<float> d, ref Vector512<float> sum, ref Vector512<float> squares)
+    {
+        sum += d;
+        squares = Vector512.FusedMultiplyAdd(d, d, squares);
+    }
+
+    private static unsafe void ScaleShift<TWidth>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y, bool streaming)
+        where TWidth : struct, IVectorCount
+    {
+        const int N = 16;
+        int period = TWidth.Count * N;
+        int length = x.Length;
+        int head = StreamingHead(y, streaming);
+        for (int i = 0; i < head; i++)
+        {
+            y[i] = MathF.FusedMultiplyAdd(x[i], scale[i], shift[i]);
+        }
+
+        Span<float> rotated = stackalloc float[2 * 4 * N]; // constant size (512 bytes), whatever the width
+        Rotate(scale, head, period, rotated);
+        Rotate(shift, head, period, rotated[period..]);
+        ref float r = ref MemoryMarshal.GetReference(rotated);
+        (Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3) = Load<TWidth>(ref r);
+        (Vector512<float> o0, Vector512<float> o1, Vector512<float> o2, Vector512<float> o3) = Load<TWidth>(ref Unsafe.Add(ref r, period));
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        int at = head;
+        for (; at <= length - period; at += period)
+        {
+            nuint n = (nuint)at;
+            Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n), s0, o0), ref yRef, n, streaming);
+            if (TWidth.Count > 1)
+            {
+                Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + N), s1, o1), ref yRef, n + N, streaming);
+            }
+
+            if (TWidth.Count > 2)
+            {
+                Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + (2 * N)), s2, o2), ref yRef, n + (2 * N), streaming);
+            }
+
+            if (TWidth.Count > 3)
+            {
+                Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + (3 * N)), s3, o3), ref yRef, n + (3 * N), streaming);
+            }
+        }
+
+        for (; at < length; at++)
+        {
+            int channel = at % period;
+            y[at] = MathF.FusedMultiplyAdd(x[at], scale[channel], shift[channel]);
+        }
+    }
+
     private static void AccumulateFolded<TSums, TWidth>(
         ref readonly float x, ref readonly float dy, int rows, ref readonly float shift, ref float sum, ref float squares, ref float sumDy, ref float sumDyShifted)
         where TSums : struct, ISumSelection
@@ -84,11 +224,7 @@ internal static class NarrowRows
         int width = TWidth.Count * N;
         ref float xRef = ref Unsafe.AsRef(in x);
         ref float gRef = ref Unsafe.AsRef(in dy);
-        ref float kRef = ref Unsafe.AsRef(in shift);
-        Vector512<float> k0 = Vector512.LoadUnsafe(ref kRef);
-        Vector512<float> k1 = TWidth.Count > 1 ? Vector512.LoadUnsafe(ref kRef, N) : default;
-        Vector512<float> k2 = TWidth.Count > 2 ? Vector512.LoadUnsafe(ref kRef, 2 * N) : default;
-        Vector512<float> k3 = TWidth.Count > 3 ? Vector512.LoadUnsafe(ref kRef, 3 * N) : default;
+        (Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, Vector512<float> k3) = Load<TWidth>(ref Unsafe.AsRef(in shift));
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
         Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
         Vector512<float> g0 = default, g1 = default, g2 = default, g3 = default;
@@ -168,29 +304,17 @@ internal static class NarrowRows
         int period = TWidth.Count * N;
         int length = x.Length;
 
-        // The first elements up to dx's first 64-byte boundary one at a time, so that the vector stores are aligned.
-        int head = 0;
-        if (streaming)
-        {
-            nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(dx));
-            head = address % sizeof(float) != 0 ? length : (int)Math.Min((nuint)length, ((64 - (address % 64)) % 64) / sizeof(float));
-        }
-
+        int head = StreamingHead(dx, streaming);
         for (int i = 0; i < head; i++)
         {
             dx[i] = Element(x[i], dy[i], mean[i], a[i], b[i], c[i]);
         }
 
-        // The coefficients rotated so that register lane j holds channel (head + j) mod period.
         Span<float> rotated = stackalloc float[4 * 4 * N]; // constant size (1 KB), whatever the width
-        for (int j = 0; j < period; j++)
-        {
-            int channel = (head + j) % period;
-            rotated[j] = mean[channel];
-            rotated[period + j] = a[channel];
-            rotated[(2 * period) + j] = b[channel];
-            rotated[(3 * period) + j] = c[channel];
-        }
+        Rotate(mean, head, period, rotated);
+        Rotate(a, head, period, rotated[period..]);
+        Rotate(b, head, period, rotated[(2 * period)..]);
+        Rotate(c, head, period, rotated[(3 * period)..]);
 
         ref float r = ref MemoryMarshal.GetReference(rotated);
         (Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, Vector512<float> m3) = Load<TWidth>(ref r);
@@ -225,6 +349,30 @@ internal static class NarrowRows
         {
             int channel = at % period;
             dx[at] = Element(x[at], dy[at], mean[channel], a[channel], b[channel], c[channel]);
+        }
+    }
+
+    /// <summary>
+    /// How many elements of <paramref name="destination"/> come before its first 64-byte boundary when it is written
+    /// with streaming stores (all of them if it can never be aligned), which then take normal stores; 0 otherwise.
+    /// </summary>
+    private static unsafe int StreamingHead(Span<float> destination, bool streaming)
+    {
+        if (!streaming)
+        {
+            return 0;
+        }
+
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(destination));
+        return address % sizeof(float) != 0 ? destination.Length : (int)Math.Min((nuint)destination.Length, ((64 - (address % 64)) % 64) / sizeof(float));
+    }
+
+    /// <summary>A channel's coefficients rotated for the vector loop, which starts at element <paramref name="head"/>: lane j holds channel (head + j) mod period.</summary>
+    private static void Rotate(ReadOnlySpan<float> coefficients, int head, int period, Span<float> rotated)
+    {
+        for (int j = 0; j < period; j++)
+        {
+            rotated[j] = coefficients[(head + j) % period];
         }
     }
 
