@@ -16,6 +16,9 @@ namespace BatchNormAxis;
 /// </summary>
 internal static class NarrowRows
 {
+    /// <summary>float32 lanes of a 512-bit vector.</summary>
+    private const int N = 16;
+
     /// <summary>Whether rows of <paramref name="width"/> channels take these loops on this machine.</summary>
     public static bool Fits(int width) =>
         Vector512.IsHardwareAccelerated && width > 0 && width <= FastTuning.NarrowRowMaximumWidth && width % Vector512<float>.Count == 0;
@@ -127,7 +130,6 @@ internal static class NarrowRows
     private static void Accumulate<TWidth>(ref readonly float x, int rows, ref readonly float shift, ref float sum, ref float squares, ReadOnlySpan<bool> rowFlags)
         where TWidth : struct, IVectorCount
     {
-        const int N = 16;
         int width = TWidth.Count * N;
         ref float xRef = ref Unsafe.AsRef(in x);
         (Vector512<float> k0, Vector512<float> k1, Vector512<float> k2, Vector512<float> k3) = Load<TWidth>(ref Unsafe.AsRef(in shift));
@@ -166,10 +168,9 @@ internal static class NarrowRows
         squares = Vector512.FusedMultiplyAdd(d, d, squares);
     }
 
-    private static unsafe void ScaleShift<TWidth>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y, bool streaming)
+    private static void ScaleShift<TWidth>(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, ReadOnlySpan<float> shift, Span<float> y, bool streaming)
         where TWidth : struct, IVectorCount
     {
-        const int N = 16;
         int period = TWidth.Count * N;
         int length = x.Length;
         int head = StreamingHead(y, streaming);
@@ -220,7 +221,6 @@ internal static class NarrowRows
         where TWidth : struct, IVectorCount
     {
         // Unused registers (fewer than four vectors) are dropped by the JIT: TWidth.Count is a constant per type.
-        const int N = 16;
         int width = TWidth.Count * N;
         ref float xRef = ref Unsafe.AsRef(in x);
         ref float gRef = ref Unsafe.AsRef(in dy);
@@ -278,7 +278,6 @@ internal static class NarrowRows
     private static void Store<TWidth>(Vector512<float> v0, Vector512<float> v1, Vector512<float> v2, Vector512<float> v3, ref float destination)
         where TWidth : struct, IVectorCount
     {
-        const int N = 16;
         v0.StoreUnsafe(ref destination);
         if (TWidth.Count > 1)
         {
@@ -296,11 +295,10 @@ internal static class NarrowRows
         }
     }
 
-    private static unsafe void Gradient<TWidth>(
+    private static void Gradient<TWidth>(
         ReadOnlySpan<float> x, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c, Span<float> dx, bool streaming)
         where TWidth : struct, IVectorCount
     {
-        const int N = 16;
         int period = TWidth.Count * N;
         int length = x.Length;
 
@@ -388,7 +386,6 @@ internal static class NarrowRows
     private static (Vector512<float>, Vector512<float>, Vector512<float>, Vector512<float>) Load<TWidth>(ref float source)
         where TWidth : struct, IVectorCount
     {
-        const int N = 16;
         return (
             Vector512.LoadUnsafe(ref source),
             TWidth.Count > 1 ? Vector512.LoadUnsafe(ref source, N) : default,
