@@ -335,9 +335,9 @@ internal static class FastGradientKernels
     public static void GradientRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, int period, Span<T> dx, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && NarrowRows.Fits(period))
+        if (typeof(T) == typeof(float) && NarrowRows.Fits(period) && x.Length >= FastTuning.NarrowRowMinimumRun)
         {
-            // At most 64 channels with 512-bit vectors: the coefficients stay in registers (the same bits).
+            // At most 64 channels with 512-bit vectors, over a long run: the coefficients stay in registers (the same bits).
             NarrowRows.Gradient(
                 MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(mean), MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), period, MemoryMarshal.Cast<T, float>(dx), streaming);
             return;

@@ -350,9 +350,9 @@ internal static class FastKernels
     public static void ScaleShiftRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int period, Span<T> y, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && NarrowRows.Fits(period))
+        if (typeof(T) == typeof(float) && NarrowRows.Fits(period) && x.Length >= FastTuning.NarrowRowMinimumRun)
         {
-            // At most 64 channels with 512-bit vectors: scale and shift stay in registers (the same bits).
+            // At most 64 channels with 512-bit vectors, over a long run: scale and shift stay in registers (the same bits).
             NarrowRows.ScaleShift(
                 MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(scale), MemoryMarshal.Cast<T, float>(shift), period, MemoryMarshal.Cast<T, float>(y), streaming);
             return;

@@ -89,6 +89,16 @@ internal static class FastTuning
     /// </summary>
     public const int NarrowRowMaximumWidth = 64;
 
+    /// <summary>
+    /// Runs of y or dx shorter than this many elements keep the 256-bit loops although their rows are narrow enough
+    /// for <see cref="NarrowRows"/>: the 512-bit loops first rotate their coefficients for the run's alignment, which
+    /// one short row cannot pay back. Layouts whose rows do not share their channels write one row per run; on
+    /// (4, 4096, 16) with axis=[0, 2] (rows of 16 channels), the 512-bit loops for every row took 2 to 5 times as long
+    /// as the 256-bit ones (inference, training and backward, 1 and 2 threads; Zen 4, side by side). Runs of whole
+    /// rows that share their channels are a chunk long, far above this.
+    /// </summary>
+    public const int NarrowRowMinimumRun = 1024;
+
     /// <summary>Channels accumulated together: two float32 accumulators of this size (2 KB each) stay in L1 cache.</summary>
     public const int ChannelsPerBlock = 512;
 
