@@ -173,7 +173,7 @@ internal static class NarrowRows
     {
         int period = TWidth.Count * N;
         int length = x.Length;
-        int head = StreamingHead(y, streaming);
+        int head = streaming ? StreamingStores.Head(ref MemoryMarshal.GetReference(y), length, Vector512<byte>.Count) : 0;
         for (int i = 0; i < head; i++)
         {
             y[i] = MathF.FusedMultiplyAdd(x[i], scale[i], shift[i]);
@@ -191,20 +191,20 @@ internal static class NarrowRows
         for (; at <= length - period; at += period)
         {
             nuint n = (nuint)at;
-            Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n), s0, o0), ref yRef, n, streaming);
+            StreamingStores.Store(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n), s0, o0), ref yRef, n, streaming);
             if (TWidth.Count > 1)
             {
-                Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + N), s1, o1), ref yRef, n + N, streaming);
+                StreamingStores.Store(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + N), s1, o1), ref yRef, n + N, streaming);
             }
 
             if (TWidth.Count > 2)
             {
-                Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + (2 * N)), s2, o2), ref yRef, n + (2 * N), streaming);
+                StreamingStores.Store(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + (2 * N)), s2, o2), ref yRef, n + (2 * N), streaming);
             }
 
             if (TWidth.Count > 3)
             {
-                Write(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + (3 * N)), s3, o3), ref yRef, n + (3 * N), streaming);
+                StreamingStores.Store(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xRef, n + (3 * N)), s3, o3), ref yRef, n + (3 * N), streaming);
             }
         }
 
@@ -266,8 +266,7 @@ internal static class NarrowRows
     {
         if (TSums.Statistics)
         {
-            sum += d;
-            squares = Vector512.FusedMultiplyAdd(d, d, squares);
+            AddStatistics(d, ref sum, ref squares);
         }
 
         sumDy += g;
@@ -302,7 +301,7 @@ internal static class NarrowRows
         int period = TWidth.Count * N;
         int length = x.Length;
 
-        int head = StreamingHead(dx, streaming);
+        int head = streaming ? StreamingStores.Head(ref MemoryMarshal.GetReference(dx), length, Vector512<byte>.Count) : 0;
         for (int i = 0; i < head; i++)
         {
             dx[i] = Element(x[i], dy[i], mean[i], a[i], b[i], c[i]);
@@ -326,20 +325,20 @@ internal static class NarrowRows
         for (; at <= length - period; at += period)
         {
             nuint n = (nuint)at;
-            Write(Element(Vector512.LoadUnsafe(ref xRef, n), Vector512.LoadUnsafe(ref gRef, n), m0, a0, b0, c0), ref dRef, n, streaming);
+            StreamingStores.Store(Element(Vector512.LoadUnsafe(ref xRef, n), Vector512.LoadUnsafe(ref gRef, n), m0, a0, b0, c0), ref dRef, n, streaming);
             if (TWidth.Count > 1)
             {
-                Write(Element(Vector512.LoadUnsafe(ref xRef, n + N), Vector512.LoadUnsafe(ref gRef, n + N), m1, a1, b1, c1), ref dRef, n + N, streaming);
+                StreamingStores.Store(Element(Vector512.LoadUnsafe(ref xRef, n + N), Vector512.LoadUnsafe(ref gRef, n + N), m1, a1, b1, c1), ref dRef, n + N, streaming);
             }
 
             if (TWidth.Count > 2)
             {
-                Write(Element(Vector512.LoadUnsafe(ref xRef, n + (2 * N)), Vector512.LoadUnsafe(ref gRef, n + (2 * N)), m2, a2, b2, c2), ref dRef, n + (2 * N), streaming);
+                StreamingStores.Store(Element(Vector512.LoadUnsafe(ref xRef, n + (2 * N)), Vector512.LoadUnsafe(ref gRef, n + (2 * N)), m2, a2, b2, c2), ref dRef, n + (2 * N), streaming);
             }
 
             if (TWidth.Count > 3)
             {
-                Write(Element(Vector512.LoadUnsafe(ref xRef, n + (3 * N)), Vector512.LoadUnsafe(ref gRef, n + (3 * N)), m3, a3, b3, c3), ref dRef, n + (3 * N), streaming);
+                StreamingStores.Store(Element(Vector512.LoadUnsafe(ref xRef, n + (3 * N)), Vector512.LoadUnsafe(ref gRef, n + (3 * N)), m3, a3, b3, c3), ref dRef, n + (3 * N), streaming);
             }
         }
 
@@ -348,21 +347,6 @@ internal static class NarrowRows
             int channel = at % period;
             dx[at] = Element(x[at], dy[at], mean[channel], a[channel], b[channel], c[channel]);
         }
-    }
-
-    /// <summary>
-    /// How many elements of <paramref name="destination"/> come before its first 64-byte boundary when it is written
-    /// with streaming stores (all of them if it can never be aligned), which then take normal stores; 0 otherwise.
-    /// </summary>
-    private static unsafe int StreamingHead(Span<float> destination, bool streaming)
-    {
-        if (!streaming)
-        {
-            return 0;
-        }
-
-        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(destination));
-        return address % sizeof(float) != 0 ? destination.Length : (int)Math.Min((nuint)destination.Length, ((64 - (address % 64)) % 64) / sizeof(float));
     }
 
     /// <summary>A channel's coefficients rotated for the vector loop, which starts at element <paramref name="head"/>: lane j holds channel (head + j) mod period.</summary>
@@ -391,19 +375,6 @@ internal static class NarrowRows
             TWidth.Count > 1 ? Vector512.LoadUnsafe(ref source, N) : default,
             TWidth.Count > 2 ? Vector512.LoadUnsafe(ref source, 2 * N) : default,
             TWidth.Count > 3 ? Vector512.LoadUnsafe(ref source, 3 * N) : default);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Write(Vector512<float> value, ref float destination, nuint at, bool streaming)
-    {
-        if (streaming)
-        {
-            Vector512.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, at)));
-        }
-        else
-        {
-            value.StoreUnsafe(ref destination, at);
-        }
     }
 
     /// <summary>How many 512-bit vectors of channels a row holds: a constant per type, so each instantiation keeps only its own registers.</summary>

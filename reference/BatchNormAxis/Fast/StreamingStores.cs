@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace BatchNormAxis;
@@ -8,7 +9,7 @@ namespace BatchNormAxis;
 /// Stores of the elementwise passes (y, dx) that bypass the caches: a large output is not read again by this call,
 /// and a normal store first reads each line it writes (a read for ownership), so streaming stores cut a pass's
 /// memory traffic by a third. They need aligned addresses: a row's first elements up to the next vector boundary
-/// take normal stores (<see cref="Head{T}"/>). The values stored are the same either way.
+/// take normal stores (<see cref="Head{T}(ref T, int)"/>). The values stored are the same either way.
 /// </summary>
 internal static unsafe class StreamingStores
 {
@@ -35,16 +36,20 @@ internal static unsafe class StreamingStores
     /// vector-aligned one (all of them when the destination can never be aligned).
     /// </summary>
     public static int Head<T>(ref T destination, int length)
+        where T : unmanaged => Head(ref destination, length, Vector<byte>.Count);
+
+    /// <summary><see cref="Head{T}(ref T, int)"/> for vectors of <paramref name="vectorBytes"/> bytes (the 512-bit loops of <see cref="NarrowRows"/>: 64).</summary>
+    public static int Head<T>(ref T destination, int length, int vectorBytes)
         where T : unmanaged
     {
         nuint address = (nuint)Unsafe.AsPointer(ref destination);
-        nuint vectorBytes = (nuint)Vector<byte>.Count;
+        nuint alignment = (nuint)vectorBytes;
         if (address % (nuint)sizeof(T) != 0)
         {
             return length;
         }
 
-        return (int)Math.Min((nuint)length, ((vectorBytes - (address % vectorBytes)) % vectorBytes) / (nuint)sizeof(T));
+        return (int)Math.Min((nuint)length, ((alignment - (address % alignment)) % alignment) / (nuint)sizeof(T));
     }
 
     /// <summary>destination[i] = value, streaming when asked (destination + i is then vector-aligned).</summary>
@@ -55,6 +60,21 @@ internal static unsafe class StreamingStores
         if (streaming)
         {
             Vector.StoreAlignedNonTemporal(value, (T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, i)));
+        }
+        else
+        {
+            value.StoreUnsafe(ref destination, i);
+        }
+    }
+
+    /// <summary>destination[i] = value for the 512-bit loops (<see cref="NarrowRows"/>), streaming when asked (destination + i is then 64-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<T>(Vector512<T> value, ref T destination, nuint i, bool streaming)
+        where T : unmanaged
+    {
+        if (streaming)
+        {
+            Vector512.StoreAlignedNonTemporal(value, (T*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, i)));
         }
         else
         {
