@@ -138,6 +138,13 @@ internal static class FastKernels
     /// (one run of memory, which the next block continues) is prefetched ahead (<see cref="SoftwarePrefetch"/>):
     /// measured on axis=-1's statistics alone, side by side on the Zen 3, 0.79 to 0.82 of the time.
     /// </summary>
+    /// <remarks>
+    /// Compiled fully optimized at its first call, without a profile: where <see cref="NarrowRows"/> takes the rows,
+    /// this method returns before its loop, and tiered PGO, given such a layout's profile, compiled the loop with its
+    /// registers spilled for every layout that runs it later (axis=[1, 2, 3] training after axis=-1: 1.7 times as
+    /// long; docs/performance.md).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateRowBlock(
         ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares, ReadOnlySpan<bool> rowFlags = default)
     {
@@ -347,6 +354,13 @@ internal static class FastKernels
     /// One long run instead of many short rows lets streaming stores start aligned once and fill whole lines. With
     /// period = the run's length it is one row of consecutive channels (no repeat needed: no vector crosses the end).
     /// </summary>
+    /// <remarks>
+    /// Compiled fully optimized at its first call, without a profile: where <see cref="NarrowRows"/> takes the rows,
+    /// this method returns before its loop, and tiered PGO, given such a layout's profile, compiled the loop with its
+    /// registers spilled for every layout that runs it later (axis=[1, 2, 3] training after axis=-1: 1.7 times as
+    /// long; docs/performance.md).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleShiftRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int period, Span<T> y, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
