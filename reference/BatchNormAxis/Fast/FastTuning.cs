@@ -8,10 +8,6 @@ namespace BatchNormAxis;
 /// </summary>
 internal static class FastTuning
 {
-    internal static int Variant;
-    internal static int Variant2;
-    internal static long[] Clock = new long[8];
-
     /// <summary>
     /// Elements a chunk has at least, so that handing it to another thread costs little next to doing it and inputs
     /// of fewer elements stay on the calling thread. Measured on 2 threads against 16 K and 256 K, side by side in one
