@@ -332,12 +332,7 @@ internal static class FastGradientKernels
     /// k mod period, each coefficient array holding period + <see cref="Vector{T}.Count"/> values, the first repeated.
     /// With period = the run's length it is one row of consecutive channels.
     /// </summary>
-    /// <remarks>
-    /// Compiled fully optimized at its first call, without a profile: where <see cref="NarrowRows"/> takes the rows,
-    /// this method returns before its loop, and tiered PGO, given such a layout's profile, compiled the loop with its
-    /// registers spilled for every layout that runs it later (axis=[1, 2, 3] training after axis=-1: 1.7 times as
-    /// long; docs/performance.md).
-    /// </remarks>
+    /// <remarks>Compiled without a profile, as <see cref="FastKernels.ScaleShiftRows{T}"/> is, and for the same reason.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GradientRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, int period, Span<T> dx, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -138,12 +138,7 @@ internal static class FastKernels
     /// (one run of memory, which the next block continues) is prefetched ahead (<see cref="SoftwarePrefetch"/>):
     /// measured on axis=-1's statistics alone, side by side on the Zen 3, 0.79 to 0.82 of the time.
     /// </summary>
-    /// <remarks>
-    /// Compiled fully optimized at its first call, without a profile: where <see cref="NarrowRows"/> takes the rows,
-    /// this method returns before its loop, and tiered PGO, given such a layout's profile, compiled the loop with its
-    /// registers spilled for every layout that runs it later (axis=[1, 2, 3] training after axis=-1: 1.7 times as
-    /// long; docs/performance.md).
-    /// </remarks>
+    /// <remarks>Compiled without a profile, as <see cref="ScaleShiftRows{T}"/> is, and for the same reason.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateRowBlock(
         ReadOnlySpan<float> x, int rowStride, int rows, ReadOnlySpan<float> shift, Span<float> sumScratch, Span<float> squaresScratch, Span<double> sum, Span<double> squares, ReadOnlySpan<bool> rowFlags = default)
