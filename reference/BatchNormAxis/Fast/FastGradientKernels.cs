@@ -337,7 +337,7 @@ internal static class FastGradientKernels
     public static void GradientRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, int period, Span<T> dx, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && NarrowRows.Fits(period) && x.Length >= FastTuning.NarrowRowMinimumRun)
+        if (typeof(T) == typeof(float) && NarrowRows.FitsRun(period, x.Length))
         {
             // At most 64 channels with 512-bit vectors, over a long run: the coefficients stay in registers (the same bits).
             NarrowRows.Gradient(

@@ -359,7 +359,7 @@ internal static class FastKernels
     public static void ScaleShiftRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, int period, Span<T> y, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float) && NarrowRows.Fits(period) && x.Length >= FastTuning.NarrowRowMinimumRun)
+        if (typeof(T) == typeof(float) && NarrowRows.FitsRun(period, x.Length))
         {
             // At most 64 channels with 512-bit vectors, over a long run: scale and shift stay in registers (the same bits).
             NarrowRows.ScaleShift(

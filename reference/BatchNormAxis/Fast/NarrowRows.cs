@@ -24,6 +24,13 @@ internal static class NarrowRows
         Vector512.IsHardwareAccelerated && width > 0 && width <= FastTuning.NarrowRowMaximumWidth && width % Vector512<float>.Count == 0;
 
     /// <summary>
+    /// Whether a run of <paramref name="length"/> elements of y or dx over rows of <paramref name="period"/> channels
+    /// takes these loops: rows that fit, and a run long enough to pay for rotating the coefficients
+    /// (<see cref="FastTuning.NarrowRowMinimumRun"/>).
+    /// </summary>
+    public static bool FitsRun(int period, int length) => Fits(period) && length >= FastTuning.NarrowRowMinimumRun;
+
+    /// <summary>
     /// <see cref="FastKernels.AccumulateRowBlock"/>'s float32 sums over <paramref name="rows"/> whole rows of
     /// <paramref name="width"/> channels from <paramref name="x"/>, with d = x - shift: each channel's Σ d and Σ d² in
     /// row order, written to the two destinations (not added to them). With <paramref name="rowFlags"/> (one per
