@@ -11,7 +11,7 @@ public sealed unsafe partial class FastBatchNorm
     /// <summary>A training forward; with a mask, each channel's shift is its first kept value (<see cref="ChooseMaskedShifts{T}"/>), chosen before the blocks.</summary>
     private void ForwardWide(AxisResolution layout, RowLayout rows, BatchNormOptions options, ReadOnlySpan<float> x, BatchNormWeights<float> weights, ForwardDestinations<float> destinations, ReadOnlySpan<bool> mask)
     {
-        Tiling chunks = WideColumns.Chunks(rows);
+        Tiling chunks = WideColumns.Chunks(rows, FastTuning.WideChunkBytes);
         int segment = layout.Shape[^1];
         double[]? maskedShifts = mask.IsEmpty ? null : ArrayPool<double>.Shared.Rent(rows.RowLength);
         try
@@ -61,7 +61,7 @@ public sealed unsafe partial class FastBatchNorm
 
     private void BackwardWide(RowLayout rows, BatchNormOptions options, bool useBatchStatistics, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, BatchNormWeights<float> weights, BackwardDestinations<float> destinations)
     {
-        Tiling chunks = WideColumns.Chunks(rows);
+        Tiling chunks = WideColumns.Chunks(rows, WideBackwardChunkBytes);
         fixed (float* pX = x)
         fixed (float* pDy = dy)
         fixed (float* pDx = destinations.Dx)

@@ -110,18 +110,39 @@ internal static class FastTuning
     public const int ElementwiseColumnsPerBlock = 2048;
 
     /// <summary>
-    /// Bytes of one input's rows in a chunk of the wide-columns path (<see cref="WideColumns"/>): x and dy of a
-    /// backward chunk (512 KB) and the rows it writes stay within the 1 MB L2 of docs/performance.md's Zen 4, so the
-    /// chunk's second and third reads come from cache. On its Zen 3 (512 KB of L2) they fill it, yet chunks of 128 KB
-    /// were not faster there in every run, and chunks of 64 KB were slower (side by side, "What each change measured").
+    /// Bytes of one input's rows in a chunk of the wide-columns path (<see cref="WideColumns"/>) forward, and backward
+    /// where L2 is below 1 MiB (<see cref="WideBackwardChunkBytes"/>): x's rows of a chunk stay in L2 between the
+    /// statistics and y, so x is read from memory once. On the Zen 3 (512 KB of L2) a backward chunk's x and dy fill
+    /// it, yet chunks of 128 KB were not faster there in every run, and chunks of 64 KB were slower; forward chunks of
+    /// 128 or 512 KB were no faster on either machine (side by side, "What each change measured").
     /// </summary>
     public const int WideChunkBytes = 256 * 1024;
 
     /// <summary>Rows at most for the wide-columns path: a chunk is then at least <see cref="ChannelsPerBlock"/> columns wide.</summary>
     public const int WideMaximumRows = WideChunkBytes / (sizeof(float) * ChannelsPerBlock);
 
-    /// <summary>Columns per chunk of the wide-columns path for inputs of <paramref name="rows"/> rows: a multiple of <see cref="ChannelsPerBlock"/>.</summary>
-    public static int WideColumnsPerChunk(int rows) => Math.Max(1, WideChunkBytes / (sizeof(float) * rows) / ChannelsPerBlock) * ChannelsPerBlock;
+    /// <summary>
+    /// Bytes of each input's rows in a chunk of the wide-columns backward, on this machine: twice
+    /// <see cref="WideChunkBytes"/> where each core has at least 1 MiB of L2 (x's and dy's blocks then fill it), else
+    /// <see cref="WideChunkBytes"/> (<see cref="WideBackwardChunkBytesFor"/>).
+    /// </summary>
+    public static int WideBackwardChunkBytes { get; } = WideBackwardChunkBytesFor(CacheSizes.L2Bytes);
+
+    /// <summary>
+    /// The wide backward's chunk bytes for an L2 of <paramref name="l2Bytes"/> per core (0: unknown). On the Zen 4 (1 MiB
+    /// of L2), axis=[1, 2, 3] backward with 512 KB took 0.91 to 0.99 of the time of 256 KB on one thread and 0.88 to
+    /// 0.99 on two (six runs of scripts/compat/side-by-side.sh, the same bits); 384 KB 0.93 to 0.98, 768 KB 0.91 to 0.95
+    /// on one thread and 0.86 to 1.01 on two. Training with 512 KB took 1.07 to 1.11 times as long (1.04 to 1.07 on
+    /// two), so its chunks stay at <see cref="WideChunkBytes"/>. Larger L2s were not measured, so they get the same
+    /// 512 KB; smaller ones (the Zen 3's 512 KiB) keep 256 KB, which x and dy already fill there.
+    /// </summary>
+    public static int WideBackwardChunkBytesFor(int l2Bytes) => l2Bytes >= 1 << 20 ? 2 * WideChunkBytes : WideChunkBytes;
+
+    /// <summary>
+    /// Columns per chunk of the wide-columns path for inputs of <paramref name="rows"/> rows, each input's rows taking
+    /// about <paramref name="chunkBytes"/>: a multiple of <see cref="ChannelsPerBlock"/>.
+    /// </summary>
+    public static int WideColumnsPerChunk(int rows, int chunkBytes) => Math.Max(1, chunkBytes / (sizeof(float) * rows) / ChannelsPerBlock) * ChannelsPerBlock;
 
     /// <summary>
     /// Whole rows at least this long are written two at a time (<see cref="FastKernels.ScaleShiftRowPair{T}"/>), so

@@ -14,9 +14,14 @@ internal static unsafe class WideColumns
     /// <summary>Whether a layout takes this path: rows that share their channels, few enough to fill a chunk.</summary>
     public static bool Fits(RowLayout rows) => rows.RowsShareChannels && rows.RowCount <= FastTuning.WideMaximumRows;
 
-    /// <summary>The chunks of a layout: one row chunk (every row) by blocks of <see cref="FastTuning.WideColumnsPerChunk"/> columns.</summary>
-    public static Tiling Chunks(RowLayout rows) =>
-        new(rows.RowCount, rows.RowLength, FastTuning.RowsPerBlock, FastTuning.WideColumnsPerChunk(rows.RowCount), maximumRowChunks: 1);
+    /// <summary>
+    /// The chunks of a layout: one row chunk (every row) by blocks of <see cref="FastTuning.WideColumnsPerChunk"/>
+    /// columns, each input's rows in a chunk taking about <paramref name="chunkBytes"/>
+    /// (<see cref="FastTuning.WideChunkBytes"/> forward, <see cref="FastTuning.WideBackwardChunkBytes"/> backward). A
+    /// chunk holds whole channels, each summed over every row in row order, so its width changes no result.
+    /// </summary>
+    public static Tiling Chunks(RowLayout rows, int chunkBytes) =>
+        new(rows.RowCount, rows.RowLength, FastTuning.RowsPerBlock, FastTuning.WideColumnsPerChunk(rows.RowCount, chunkBytes), maximumRowChunks: 1);
 
     /// <summary>
     /// Shifted sums of a chunk's channels of a float32 input, the shift being row 0: float32 sums over blocks of
