@@ -11,7 +11,7 @@ public sealed unsafe partial class FastBatchNorm
     /// <summary>A training forward; with a mask, each channel's shift is its first kept value (<see cref="ChooseMaskedShifts{T}"/>), chosen before the blocks.</summary>
     private void ForwardWide(AxisResolution layout, RowLayout rows, BatchNormOptions options, ReadOnlySpan<float> x, BatchNormWeights<float> weights, ForwardDestinations<float> destinations, ReadOnlySpan<bool> mask)
     {
-        Tiling chunks = WideColumns.Chunks(rows, FastTuning.WideChunkBytes);
+        Tiling chunks = WideColumns.Chunks(rows, mask.IsEmpty ? WideForwardChunkBytes : FastTuning.WideChunkBytes);
         int segment = layout.Shape[^1];
         double[]? maskedShifts = mask.IsEmpty ? null : ArrayPool<double>.Shared.Rent(rows.RowLength);
         try

@@ -54,11 +54,17 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         Threads = threads;
     }
 
-    /// <summary>The shared instance, on every processor; the class holds no state but its thread count (and a chunk size tests vary).</summary>
+    /// <summary>The shared instance, on every processor; the class holds no state but its thread count (and chunk sizes tests vary).</summary>
     public static FastBatchNorm Instance { get; } = new();
 
     /// <summary>The most threads a call uses, the calling thread included.</summary>
     public int Threads { get; }
+
+    /// <summary>
+    /// Bytes of x's rows in a chunk of an unmasked wide-columns training forward: <see cref="FastTuning.WideForwardChunkBytes"/>,
+    /// which depends on the machine's L2; tests set other sizes to check that the width of a chunk changes no bit.
+    /// </summary>
+    internal int WideForwardChunkBytes { get; init; } = FastTuning.WideForwardChunkBytes;
 
     /// <summary>
     /// Bytes of each input's rows in a chunk of the wide-columns backward: <see cref="FastTuning.WideBackwardChunkBytes"/>,

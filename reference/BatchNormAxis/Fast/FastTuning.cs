@@ -110,31 +110,41 @@ internal static class FastTuning
     public const int ElementwiseColumnsPerBlock = 2048;
 
     /// <summary>
-    /// Bytes of one input's rows in a chunk of the wide-columns path (<see cref="WideColumns"/>) forward, and backward
-    /// where L2 is below 1 MiB (<see cref="WideBackwardChunkBytes"/>): x's rows of a chunk stay in L2 between the
+    /// Bytes of one input's rows in a chunk of the wide-columns path (<see cref="WideColumns"/>) where the L2 per core
+    /// is below 1 MiB or unknown, and of a masked training chunk everywhere: x's rows of a chunk stay in L2 between the
     /// statistics and y, so x is read from memory once. On the Zen 3 (512 KB of L2) a backward chunk's x and dy fill
-    /// it, yet chunks of 128 KB were not faster there in every run, and chunks of 64 KB were slower; forward chunks of
-    /// 128 or 512 KB were no faster on either machine (side by side, "What each change measured").
+    /// it, yet chunks of 128 KB were not faster there in every run, and chunks of 64 KB were slower (side by side,
+    /// "What each change measured"). Larger L2s take <see cref="WideForwardChunkBytes"/> and
+    /// <see cref="WideBackwardChunkBytes"/>.
     /// </summary>
     public const int WideChunkBytes = 256 * 1024;
 
     /// <summary>Rows at most for the wide-columns path: a chunk is then at least <see cref="ChannelsPerBlock"/> columns wide.</summary>
     public const int WideMaximumRows = WideChunkBytes / (sizeof(float) * ChannelsPerBlock);
 
-    /// <summary>
-    /// Bytes of each input's rows in a chunk of the wide-columns backward, on this machine: twice
-    /// <see cref="WideChunkBytes"/> where each core has at least 1 MiB of L2 (x's and dy's blocks then fill it), else
-    /// <see cref="WideChunkBytes"/> (<see cref="WideBackwardChunkBytesFor"/>).
-    /// </summary>
+    /// <summary>Bytes of x's rows in a chunk of an unmasked wide-columns training forward, on this machine (<see cref="WideForwardChunkBytesFor"/>).</summary>
+    public static int WideForwardChunkBytes { get; } = WideForwardChunkBytesFor(CacheSizes.L2Bytes);
+
+    /// <summary>Bytes of each input's rows in a chunk of the wide-columns backward, on this machine (<see cref="WideBackwardChunkBytesFor"/>).</summary>
     public static int WideBackwardChunkBytes { get; } = WideBackwardChunkBytesFor(CacheSizes.L2Bytes);
 
     /// <summary>
-    /// The wide backward's chunk bytes for an L2 of <paramref name="l2Bytes"/> per core (0: unknown). On the Zen 4 (1 MiB
-    /// of L2), axis=[1, 2, 3] backward with 512 KB took 0.91 to 0.99 of the time of 256 KB on one thread and 0.88 to
-    /// 0.99 on two (six runs of scripts/compat/side-by-side.sh, the same bits); 384 KB 0.93 to 0.98, 768 KB 0.91 to 0.95
-    /// on one thread and 0.86 to 1.01 on two. Training with 512 KB took 1.07 to 1.11 times as long (1.04 to 1.07 on
-    /// two), so its chunks stay at <see cref="WideChunkBytes"/>. Larger L2s were not measured, so they get the same
-    /// 512 KB; smaller ones (the Zen 3's 512 KiB) keep 256 KB, which x and dy already fill there.
+    /// The unmasked training forward's chunk bytes for an L2 of <paramref name="l2Bytes"/> per core (0: unknown): 384 KB
+    /// from 1 MiB of L2, else <see cref="WideChunkBytes"/>. On the Zen 4 (1 MiB of L2), axis=[1, 2, 3] training with
+    /// chunks of 384 KB (3072 columns of 32 rows) took 0.86 to 1.01 of the time of 256 KB on one thread (median of eight
+    /// runs of scripts/compat/side-by-side.sh 0.94) and 0.87 to 1.01 on two (0.95); 320 KB 0.73 to 1.01 and 0.89 to 1.02
+    /// (six runs, medians 0.94 and 0.97); 448 KB 0.95 to 1.02; 512 KB 1.04 to 1.11, slower. The same bits. Masked calls
+    /// were not measured and keep <see cref="WideChunkBytes"/>; smaller L2s (the Zen 3's 512 KiB) too.
+    /// </summary>
+    public static int WideForwardChunkBytesFor(int l2Bytes) => l2Bytes >= 1 << 20 ? 3 * WideChunkBytes / 2 : WideChunkBytes;
+
+    /// <summary>
+    /// The wide backward's chunk bytes for an L2 of <paramref name="l2Bytes"/> per core (0: unknown): 512 KB from 1 MiB
+    /// of L2 (x's and dy's rows of a chunk then fill it), else <see cref="WideChunkBytes"/>. On the Zen 4 (1 MiB of L2),
+    /// axis=[1, 2, 3] backward with 512 KB took 0.91 to 0.99 of the time of 256 KB on one thread and 0.88 to 0.99 on
+    /// two (six runs of scripts/compat/side-by-side.sh, the same bits); 384 KB 0.93 to 0.98, 768 KB 0.91 to 0.95 on
+    /// one thread and 0.86 to 1.01 on two. Larger L2s were not measured, so they get the same 512 KB; smaller ones
+    /// (the Zen 3's 512 KiB) keep 256 KB, which x and dy already fill there.
     /// </summary>
     public static int WideBackwardChunkBytesFor(int l2Bytes) => l2Bytes >= 1 << 20 ? 2 * WideChunkBytes : WideChunkBytes;
 

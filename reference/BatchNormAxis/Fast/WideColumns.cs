@@ -4,7 +4,7 @@ namespace BatchNormAxis;
 
 /// <summary>
 /// Wide channels-last keep-sets with few rows (axis=[1, 2, 3] on NHWC: 32 rows of 200704 channels): a chunk is a
-/// block of columns whose rows all stay in L2 (<see cref="FastTuning.WideChunkBytes"/>), and it does everything
+/// block of columns whose rows all stay in L2 (<see cref="Chunks"/>), and it does everything
 /// for its channels (statistics, the per-channel step, the elementwise pass) before the next block, so the input is
 /// read from memory once and the per-channel arrays never leave the cache. The kernels are the pass-by-pass path's,
 /// applied in the same order to each channel, so the results are the same bits.
@@ -17,7 +17,7 @@ internal static unsafe class WideColumns
     /// <summary>
     /// The chunks of a layout: one row chunk (every row) by blocks of <see cref="FastTuning.WideColumnsPerChunk"/>
     /// columns, each input's rows in a chunk taking about <paramref name="chunkBytes"/>
-    /// (<see cref="FastTuning.WideChunkBytes"/> forward, <see cref="FastTuning.WideBackwardChunkBytes"/> backward). A
+    /// (<see cref="FastTuning.WideForwardChunkBytes"/>, <see cref="FastTuning.WideBackwardChunkBytes"/>, or with a mask <see cref="FastTuning.WideChunkBytes"/>). A
     /// chunk holds whole channels, each summed over every row in row order, so its width changes no result.
     /// </summary>
     public static Tiling Chunks(RowLayout rows, int chunkBytes) =>
