@@ -131,8 +131,8 @@ internal static class FastTuning
     /// <summary>
     /// The unmasked training forward's chunk bytes for an L2 of <paramref name="l2Bytes"/> per core (0: unknown): 384 KB
     /// from 1 MiB of L2, else <see cref="WideChunkBytes"/>. On the Zen 4 (1 MiB of L2), axis=[1, 2, 3] training with
-    /// chunks of 384 KB (3072 columns of 32 rows) took 0.86 to 1.01 of the time of 256 KB on one thread (median of eight
-    /// runs of scripts/compat/side-by-side.sh 0.94) and 0.87 to 1.01 on two (0.95); 320 KB 0.73 to 1.01 and 0.89 to 1.02
+    /// chunks of 384 KB (3072 columns of 32 rows) took 0.86 to 1.01 of the time of 256 KB on one thread (median of 11
+    /// runs of scripts/compat/side-by-side.sh 0.97) and 0.87 to 1.01 on two (0.96): a small gain; 320 KB 0.73 to 1.01 and 0.89 to 1.02
     /// (six runs, medians 0.94 and 0.97); 448 KB 0.95 to 1.02; 512 KB 1.04 to 1.11, slower. The same bits. Masked calls
     /// were not measured and keep <see cref="WideChunkBytes"/>; smaller L2s (the Zen 3's 512 KiB) too.
     /// </summary>
