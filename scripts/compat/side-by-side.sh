@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --axis|--mode|--threads)
             [ $# -ge 2 ] && [ -n "$2" ] || usage_error "$1 needs a value"
+            # The host checks these again; checked here too, so that a typo fails before two builds, not after.
             case "$1:$2" in
                 --axis:-1|--axis:1|--axis:1,2,3|--axis:0|--mode:training|--mode:inference|--mode:backward) ;;
                 --axis:*) usage_error "--axis '$2' is not a layout of the peer benchmark (expected -1, 1, 1,2,3 or 0)" ;;
