@@ -27,6 +27,19 @@ internal static class ProcessTable
         return found;
     }
 
+    /// <summary>The arguments a process was started with (its program first), or empty once it is gone.</summary>
+    public static IReadOnlyList<string> CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0').Split('\0');
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>The process group of a process, or null once it is gone.</summary>
     public static int? ProcessGroup(int pid) => Stat(pid) is { } fields ? int.Parse(fields[2], CultureInfo.InvariantCulture) : null;
 

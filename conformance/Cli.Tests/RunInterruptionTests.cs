@@ -101,13 +101,20 @@ public sealed class RunInterruptionTests : IDisposable
         return new CapturedProcess(start);
     }
 
-    /// <summary>The process group of the harness bnaxis started (found by the marker it inherits), once there is one.</summary>
+    /// <summary>
+    /// The process group of the fake harness bnaxis started (found by the marker it inherits), once it runs. Only the
+    /// harness's own process counts: bnaxis's fork before it execs <c>setsid</c>, and <c>setsid</c> before it calls
+    /// setsid(), carry the marker too but are still in bnaxis's group.
+    /// </summary>
     private static int HarnessGroup(CapturedProcess bnaxis, string marker)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(60) && !bnaxis.HasExited)
         {
-            int? group = ProcessTable.WithEnvironment(marker, except: bnaxis.Id).Select(ProcessTable.ProcessGroup).FirstOrDefault(g => g is not null);
+            int? group = ProcessTable.WithEnvironment(marker, except: bnaxis.Id)
+                .Where(pid => ProcessTable.CommandLine(pid) is [_, string program, ..] && program.EndsWith("FakeHarness.dll", StringComparison.Ordinal))
+                .Select(ProcessTable.ProcessGroup)
+                .FirstOrDefault(g => g is not null);
             if (group is not null)
             {
                 Assert.NotEqual(ProcessTable.ProcessGroup(bnaxis.Id), group);
