@@ -21,6 +21,8 @@ public class FastThreadingTests
         { [6, 1, 40000], [1] },         // one channel
         { [600000], [0] },              // rank 1: one element per channel
         { [8, 32, 32, 260], [3] },      // 8.5 MB of float32: outputs written with streaming stores
+        { [6, 16, 64, 65], [1, 2, 3] }, // rows of 66560 channels: inference in column parts, one per thread
+        { [5, 65552], [1] },            // the same with an odd row count and parts of unequal widths
     };
 
     [Theory]

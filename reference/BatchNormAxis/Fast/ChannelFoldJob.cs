@@ -31,7 +31,12 @@ internal readonly unsafe struct ChannelFoldJob<T>(
     public void Run(int chunk)
     {
         int first = chunk * FastTuning.FoldChannelsPerChunk;
-        int n = Math.Min(FastTuning.FoldChannelsPerChunk, channels - first);
+        Fold(first, Math.Min(FastTuning.FoldChannelsPerChunk, channels - first));
+    }
+
+    /// <summary>The step for channels <paramref name="first"/> to <paramref name="first"/> + <paramref name="n"/>.</summary>
+    public void Fold(int first, int n)
+    {
         ReadOnlySpan<double> Part(double* values) => values == null ? default : new ReadOnlySpan<double>(values + first, n);
         var inputs = new ChannelFold.Inputs<T>(useBatchStatistics, Part(shifts), Part(sums), Part(squares), count, options, weights.Slice(first, n));
         var destinations = new ForwardDestinations<T>(default, newMovingMean.Slice(first, n), newMovingVariance.Slice(first, n), mean.Slice(first, n), variance.Slice(first, n));

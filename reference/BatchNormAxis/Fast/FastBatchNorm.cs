@@ -134,15 +134,22 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
                 SumShifted(layout, rows, x, shifts, shiftedSums);
             }
 
-            // One pass over the channels: statistics, fold, moving update and optional outputs.
+            // One pass over the channels: statistics, fold, moving update and optional outputs; in column parts, y too.
             Span<T> scale = parameters.AsSpan(0, channels);
             Span<T> offset = parameters.AsSpan(padded, channels);
+            int columnParts = useBatchStatistics ? 1 : WideInferenceJob<T>.Parts(rows, x.Length, Threads);
             FoldChannels(
                 new ChannelFold.Inputs<T>(
                     useBatchStatistics, shifts, shiftedSums[..shifts.Length], shiftedSums.Slice(shifts.Length, shifts.Length), masked ? 1 : layout.ReductionCount, options, weights),
                 destinations,
                 scale,
-                offset);
+                offset,
+                new ColumnParts<T>(x, rows, columnParts));
+            if (columnParts > 1)
+            {
+                return;
+            }
+
             FastKernels.RepeatChannels(parameters.AsSpan(0, padded), channels);
             FastKernels.RepeatChannels(parameters.AsSpan(padded, padded), channels);
 
@@ -168,9 +175,11 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
     /// <summary>
     /// The per-channel step of a forward call (<see cref="ChannelFold"/>) into <paramref name="scale"/> and
     /// <paramref name="offset"/> and the per-channel destinations, in chunks of channels
-    /// (<see cref="ChannelFoldJob{T}"/>; one chunk for every layer measured).
+    /// (<see cref="ChannelFoldJob{T}"/>; one chunk for every layer measured); or, with more than one of
+    /// <paramref name="parts"/>, in column parts each of which then writes its columns of y
+    /// (<see cref="WideInferenceJob{T}"/>).
     /// </summary>
-    private void FoldChannels<T>(in ChannelFold.Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset)
+    private void FoldChannels<T>(in ChannelFold.Inputs<T> inputs, ForwardDestinations<T> destinations, Span<T> scale, Span<T> offset, ColumnParts<T> parts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         BatchNormWeights<T> weights = inputs.Weights;
@@ -187,6 +196,8 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
         fixed (T* pVariance = destinations.Variance)
         fixed (T* pScale = scale)
         fixed (T* pOffset = offset)
+        fixed (T* pX = parts.X)
+        fixed (T* pY = destinations.Y)
         {
             var job = new ChannelFoldJob<T>(
                 inputs.UseBatchStatistics,
@@ -203,7 +214,15 @@ public sealed unsafe partial class FastBatchNorm : IBatchNormalization
                 pScale,
                 pOffset,
                 scale.Length);
-            ChunkScheduler.Run(job, ChannelFoldJob<T>.Chunks(scale.Length), Threads);
+            if (parts.Count > 1)
+            {
+                bool streaming = StreamingStores.PaysFor(parts.X.Length, sizeof(T), parts.Rows.RowLength / parts.Count);
+                ChunkScheduler.Run(new WideInferenceJob<T>(job, pX, pY, pScale, pOffset, parts.Rows, parts.Count, streaming), parts.Count, Threads);
+            }
+            else
+            {
+                ChunkScheduler.Run(job, ChannelFoldJob<T>.Chunks(scale.Length), Threads);
+            }
         }
     }
 

@@ -68,7 +68,7 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
     /// of at least <see cref="FastTuning.PairedRowMinimumLength"/> channels, whose outputs all have the same alignment
     /// (a whole number of vectors per row), so both rows of a pair can stream.
     /// </summary>
-    private static bool PairsRows(RowLayout rows) =>
+    public static bool PairsRows(RowLayout rows) =>
         rows.RowsShareChannels && rows.RowLength >= FastTuning.PairedRowMinimumLength && (long)rows.RowLength * sizeof(T) % Vector<byte>.Count == 0;
 
     /// <summary>Rows <paramref name="firstRow"/> on, two at a time, then the last one alone if their count is odd.</summary>
