@@ -3,14 +3,16 @@ namespace BatchNormAxis;
 /// <summary>
 /// Inference of few wide rows (axis=[1, 2, 3]: 32 rows of 200704 channels) on several threads: the columns are cut
 /// into one part per thread, and each part does its channels' per-channel step and then y for its columns, the rows
-/// in lagged pairs (<see cref="FastKernels.ScaleShiftRowPair{T}"/>). On one thread the step runs for every channel
-/// first and the rows then go whole; cut in row pairs instead, two threads would wait for one thread's step, and
-/// the step alone took 0.24 ms of the call's 1.5 ms on 2 threads. Each channel's step and each element of y are computed
-/// as on one thread, so the results are the same bits on every thread count.
+/// in lagged pairs (<see cref="FastKernels.ScaleShiftRowPair{T}"/>). The usual order, the step for every channel on
+/// the calling thread and then row pairs shared among the threads, kept the other threads waiting for the step
+/// (0.24 ms of the call's 1.5 ms on 2 threads). One thread keeps that order: cut into parts, its rows would be read
+/// in shorter runs for nothing. Each channel's step and each element of y are computed as on one thread, so the
+/// results are the same bits on every thread count.
 /// </summary>
 /// <remarks>
-/// Measured on axis=[1, 2, 3] inference, 2 threads, side by side (Zen 4, 2026-12-04, four runs): 0.77 to 0.84 of
-/// the time of the step on one thread and row pairs shared; four parts 0.85 to 0.87, eight 0.88; so one per thread.
+/// Measured on axis=[1, 2, 3] inference, side by side (Zen 4, 2026-12-04, docs/performance.md): on 2 threads 0.77 to
+/// 0.84 of the time of the usual order, with four parts 0.85 to 0.87 and with eight 0.88, so one part per thread; on
+/// 1 thread, two parts took 1.03 of the time of the usual order, four 1.20 and eight 1.27.
 /// </remarks>
 internal readonly unsafe struct WideInferenceJob<T>(
     ChannelFoldJob<T> fold,
