@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace BatchNormAxis;
 
@@ -100,7 +101,6 @@ internal readonly unsafe struct WideBackwardJob(
 {
     public void Run(int chunk)
     {
-        int width = rows.RowLength;
         (_, _, int first, int n) = chunks[chunk];
         using var doubles = new WideColumns.Scratch<double>(7 * n);
         using var floats = new WideColumns.Scratch<float>(4 * n);
@@ -109,6 +109,29 @@ internal readonly unsafe struct WideBackwardJob(
         Span<double> shifts = doubles[2, n];
         var sums = new FoldedSums(doubles[3, n], doubles[4, n], doubles[5, n], doubles[6, n]);
         BatchNormWeights<float> channelWeights = weights.Slice(first, n);
+        Statistics(chunk, channelWeights, shifts, mean, variance);
+        Span<float> roundedMean = floats[0, n];
+        Conversions.Narrow(mean, roundedMean);
+        GradientSums(chunk, roundedMean, sums);
+        Span<float> a = floats[1, n];
+        Span<float> b = floats[2, n];
+        Span<float> c = floats[3, n];
+        Coefficients(first, channelWeights, variance, sums, a, b, c);
+        WriteDx(first, roundedMean, a, b, c);
+        if (streaming)
+        {
+            StreamingStores.Fence();
+        }
+    }
+
+    // The phases of a chunk, each a method of its own that the JIT compiles apart from the others: inlined into Run,
+    // their loops shared one very large method whose code moved the call by a tenth from one build to the next.
+
+    /// <summary>The chunk's mean and variance: of the batch (shifted sums, the shift row 0), or the moving ones.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Statistics(int chunk, BatchNormWeights<float> channelWeights, Span<double> shifts, Span<double> mean, Span<double> variance)
+    {
+        (_, _, int first, int n) = chunks[chunk];
         if (useBatchStatistics)
         {
             Conversions.Widen(new ReadOnlySpan<float>(x + first, n), shifts);
@@ -120,20 +143,33 @@ internal readonly unsafe struct WideBackwardJob(
             Conversions.Widen(channelWeights.MovingMean, mean);
             Conversions.Widen(channelWeights.MovingVariance, variance);
         }
+    }
 
-        Span<float> roundedMean = floats[0, n];
-        Conversions.Narrow(mean, roundedMean);
+    /// <summary>Σ dy and Σ dy · (x - mean) of the chunk's channels.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GradientSums(int chunk, ReadOnlySpan<float> roundedMean, FoldedSums sums) =>
         WideColumns.SumGradients(x, dy, rows, chunks, chunk, roundedMean, sums);
-        Span<float> a = floats[1, n];
-        Span<float> b = floats[2, n];
-        Span<float> c = floats[3, n];
+
+    /// <summary>dx's coefficients, dgamma and dbeta of the chunk's channels.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Coefficients(int first, BatchNormWeights<float> channelWeights, Span<double> variance, FoldedSums sums, Span<float> a, Span<float> b, Span<float> c)
+    {
+        int n = a.Length;
         GradientCoefficients.Compute(
             variance, sums.SumDy, sums.SumDyShifted, channelWeights.Gamma, options, useBatchStatistics, rows.RowCount, a, b, c, dgamma.Slice(first, n), dbeta.Slice(first, n));
+    }
 
-        // Rows in pairs, each vector of the four coefficients loaded once for two rows, the second row a little behind
-        // (measured 0.89 to 0.94 of the time of row by row on axis=[1, 2, 3], 1 and 2 threads; the lag then took
-        // 0.70 to 0.89 of the time of rows in step; not for training's y, where pairs in step made no difference):
-        // streaming needs both rows of a pair at the same alignment.
+    /// <summary>
+    /// dx over the chunk's rows in pairs, each vector of the four coefficients loaded once for two rows, the second row
+    /// a little behind (measured 0.89 to 0.94 of the time of row by row on axis=[1, 2, 3], 1 and 2 threads; the lag then
+    /// took 0.70 to 0.89 of the time of rows in step; not for training's y, where pairs in step made no difference):
+    /// streaming needs both rows of a pair at the same alignment.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WriteDx(int first, ReadOnlySpan<float> roundedMean, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c)
+    {
+        int width = rows.RowLength;
+        int n = a.Length;
         int r0 = 0;
         if (!streaming || (long)width * sizeof(float) % Vector<byte>.Count == 0)
         {
@@ -160,11 +196,6 @@ internal readonly unsafe struct WideBackwardJob(
             long start = ((long)r * width) + first;
             FastGradientKernels.GradientRows(
                 new ReadOnlySpan<float>(x + start, n), new ReadOnlySpan<float>(dy + start, n), roundedMean, a, b, c, n, new Span<float>(dx + start, n), streaming);
-        }
-
-        if (streaming)
-        {
-            StreamingStores.Fence();
         }
     }
 }
