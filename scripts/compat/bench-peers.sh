@@ -15,7 +15,8 @@
 # Each round runs, for 1 and then 2 threads, one process per tool, so one tool cannot disturb another: the probe
 # (scripts/compat/bandwidth_probe.c: a 400 MB sum and copy, median of 11 repetitions), fast and ONNX Runtime
 # (scripts/compat/PeerBench, one process each), libtorch (scripts/compat/bench_torch.py). Per cell: warm-up calls (at
-# least 30 and 0.5 s: tiered compilation), then the median of 30 calls, each timed on its own. Their JSON lines go to
+# least 30 and 0.5 s, 2 s for a process's first cell: tiered compilation), then the median of 30 calls, each timed on
+# its own. Their JSON lines go to
 # artifacts/bench/round-K.jsonl (replaced on every run); scripts/compat/render_bench.py turns them into the table.
 # A full run (3 rounds) takes about 3.5 minutes on 2 cores (64 s a round), plus the builds. Nothing here is part of .ci/run or
 # `dotnet test`: run it on a quiet machine.

@@ -6,8 +6,10 @@
 //   dotnet scripts/compat/PeerBench/bin/Release/net10.0/bnaxis-peer-bench.dll --tool fast|ort --threads N
 //       [--calls N] [--warmup-calls N] [--warmup-seconds S]
 //
-// Defaults: 30 timed calls per cell after at least 30 warm-up calls and 0.5 s. Exit codes: 0 done, 2 invalid command
-// line, 3 ONNX Runtime's native library does not load.
+// Defaults: 30 timed calls per cell after at least 30 warm-up calls and 0.5 s; the process's first cell warms up four
+// times as long (2 s), since it also waits for the JIT to compile everything the calls reach: on 2 threads, with both
+// cores busy (the caller and a spinning helper), fast's first cell after 0.5 s sometimes still ran at a third of its
+// speed (docs/performance.md). Exit codes: 0 done, 2 invalid command line, 3 ONNX Runtime's native library does not load.
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
@@ -94,10 +96,12 @@ else
 
 using SessionOptions? disposeAtExit = sessionOptions;
 Console.Out.Write(meta.ToJsonString() + "\n");
+bool firstCell = true;
 foreach (Cell cell in cells)
 {
     using Cell timed = cell;
-    (double medianMs, int warmupCalls) = CellTimer.Time(cell.Call, plan);
+    (double medianMs, int warmupCalls) = CellTimer.Time(cell.Call, firstCell ? plan with { WarmupSeconds = 4 * plan.WarmupSeconds } : plan);
+    firstCell = false;
     var line = new JsonObject
     {
         ["tool"] = tool,
