@@ -56,7 +56,8 @@ internal static class FastTuning
     /// Rows read together by <see cref="FastKernels.AccumulateRowGroups"/> (the wide-columns path's statistics):
     /// against two vectors of channels down all 32 rows of axis=[1, 2, 3], training took 0.70 to 0.78 times as long
     /// and backward 0.84; against groups of 8, groups of 4 took 1.10 to 1.15 times as long and groups of 16 1.20 to
-    /// 1.25 (side by side in one process, 1 and 2 threads).
+    /// 1.25 (side by side in one process, 1 and 2 threads). A group of eight is added as a tree
+    /// (<see cref="RowGroupTree"/>, written out for eight rows); a group of any other size would add its terms one by one.
     /// </summary>
     public const int RowsPerGroup = 8;
 

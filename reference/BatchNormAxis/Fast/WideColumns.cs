@@ -6,8 +6,9 @@ namespace BatchNormAxis;
 /// Wide channels-last keep-sets with few rows (axis=[1, 2, 3] on NHWC: 32 rows of 200704 channels): a chunk is a
 /// block of columns whose rows all stay in L2 (<see cref="Chunks"/>), and it does everything
 /// for its channels (statistics, the per-channel step, the elementwise pass) before the next block, so the input is
-/// read from memory once and the per-channel arrays never leave the cache. The kernels are the pass-by-pass path's,
-/// applied in the same order to each channel, so the results are the same bits.
+/// read from memory once and the per-channel arrays never leave the cache. The kernels are the pass-by-pass path's but
+/// for the statistics, whose groups of eight rows are added as a tree (<see cref="RowGroupTree"/>): the results are
+/// those bits whatever the chunks' width and the thread count, not the pass-by-pass path's bits for the same input.
 /// </summary>
 internal static unsafe class WideColumns
 {
@@ -26,9 +27,9 @@ internal static unsafe class WideColumns
     /// <summary>
     /// Shifted sums of a chunk's channels of a float32 input, the shift being row 0: float32 sums over blocks of
     /// <see cref="FastTuning.RowsPerBlock"/> rows of the whole chunk, each block read
-    /// <see cref="FastTuning.RowsPerGroup"/> rows at a time (<see cref="FastKernels.AccumulateRowGroups"/>), added in
-    /// row order into <paramref name="sum"/> and <paramref name="squares"/> (cleared here) as
-    /// <see cref="ChannelsLastStatisticsJob"/> adds them, so the sums are the same bits.
+    /// <see cref="FastTuning.RowsPerGroup"/> rows at a time and each group added as a tree
+    /// (<see cref="FastKernels.AccumulateRowGroups"/>), the blocks added in row order into <paramref name="sum"/> and
+    /// <paramref name="squares"/> (cleared here).
     /// </summary>
     public static void SumShifted(float* x, RowLayout rows, Tiling chunks, int chunk, Span<double> sum, Span<double> squares)
     {
