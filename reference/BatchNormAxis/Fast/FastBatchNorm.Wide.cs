@@ -4,7 +4,8 @@ namespace BatchNormAxis;
 
 /// <summary>
 /// The wide-columns path of the fast implementation (<see cref="WideColumns"/>): float32 channels-last inputs of
-/// few rows, one block of columns at a time from start to end, on the same kernels as the pass-by-pass path.
+/// few rows, one block of columns at a time from start to end, on the pass-by-pass path's kernels but for the
+/// statistics, whose groups of eight rows are added as a tree (<see cref="RowGroupTree"/>).
 /// </summary>
 public sealed unsafe partial class FastBatchNorm
 {
