@@ -71,25 +71,34 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
     public static bool PairsRows(RowLayout rows) =>
         rows.RowsShareChannels && rows.RowLength >= FastTuning.PairedRowMinimumLength && (long)rows.RowLength * sizeof(T) % Vector<byte>.Count == 0;
 
-    /// <summary>Rows <paramref name="firstRow"/> on, two at a time, then the last one alone if their count is odd.</summary>
-    private void RunRowPairs(int firstRow, int rowCount)
+    /// <summary>
+    /// y = x · scale + shift over <paramref name="rowCount"/> rows of <paramref name="width"/> elements from
+    /// <paramref name="firstRow"/>, in columns <paramref name="first"/> to <paramref name="first"/> + scale's length:
+    /// two rows at a time (<see cref="FastKernels.ScaleShiftRowPair{T}"/>), then the last one alone if their count is odd.
+    /// </summary>
+    public static void ScaleShiftRowPairs(T* x, T* y, int width, int firstRow, int rowCount, int first, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, bool streaming)
     {
-        int width = _rows.RowLength;
-        var scale = new ReadOnlySpan<T>(_scale, width);
-        var shift = new ReadOnlySpan<T>(_shift, width);
+        int n = scale.Length;
         int r = 0;
         for (; r + 1 < rowCount; r += 2)
         {
-            long start = (long)(firstRow + r) * width;
+            long start = ((long)(firstRow + r) * width) + first;
             FastKernels.ScaleShiftRowPair(
-                new ReadOnlySpan<T>(_x + start, width), new ReadOnlySpan<T>(_x + start + width, width), scale, shift, new Span<T>(_y + start, width), new Span<T>(_y + start + width, width), _streaming);
+                new ReadOnlySpan<T>(x + start, n), new ReadOnlySpan<T>(x + start + width, n), scale, shift, new Span<T>(y + start, n), new Span<T>(y + start + width, n), streaming);
         }
 
         if (r < rowCount)
         {
-            long start = (long)(firstRow + r) * width;
-            FastKernels.ScaleShiftRows(new ReadOnlySpan<T>(_x + start, width), scale, shift, width, new Span<T>(_y + start, width), _streaming);
+            long start = ((long)(firstRow + r) * width) + first;
+            FastKernels.ScaleShiftRows(new ReadOnlySpan<T>(x + start, n), scale, shift, n, new Span<T>(y + start, n), streaming);
         }
+    }
+
+    /// <summary>Whole rows <paramref name="firstRow"/> on, two at a time, then the last one alone if their count is odd.</summary>
+    private void RunRowPairs(int firstRow, int rowCount)
+    {
+        int width = _rows.RowLength;
+        ScaleShiftRowPairs(_x, _y, width, firstRow, rowCount, 0, new ReadOnlySpan<T>(_scale, width), new ReadOnlySpan<T>(_shift, width), _streaming);
     }
 
     private void RunRows(int chunk)

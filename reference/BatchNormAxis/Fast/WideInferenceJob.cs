@@ -54,22 +54,7 @@ internal readonly unsafe struct WideInferenceJob<T>(
         }
 
         fold.Fold(first, n);
-        var partScale = new ReadOnlySpan<T>(scale + first, n);
-        var partOffset = new ReadOnlySpan<T>(offset + first, n);
-        int r = 0;
-        for (; r + 1 < rows.RowCount; r += 2)
-        {
-            long at = ((long)r * width) + first;
-            FastKernels.ScaleShiftRowPair(
-                new ReadOnlySpan<T>(x + at, n), new ReadOnlySpan<T>(x + at + width, n), partScale, partOffset, new Span<T>(y + at, n), new Span<T>(y + at + width, n), streaming);
-        }
-
-        if (r < rows.RowCount)
-        {
-            long at = ((long)r * width) + first;
-            FastKernels.ScaleShiftRows(new ReadOnlySpan<T>(x + at, n), partScale, partOffset, n, new Span<T>(y + at, n), streaming);
-        }
-
+        FastNormalizeJob<T>.ScaleShiftRowPairs(x, y, width, 0, rows.RowCount, first, new ReadOnlySpan<T>(scale + first, n), new ReadOnlySpan<T>(offset + first, n), streaming);
         if (streaming)
         {
             StreamingStores.Fence();
