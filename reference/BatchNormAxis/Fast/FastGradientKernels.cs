@@ -13,7 +13,7 @@ namespace BatchNormAxis;
 /// <see cref="FastKernels"/>; float64 sums and the float32 rows of several channels that are not channels-last
 /// blocks (<see cref="AccumulateFoldedChannels{T}"/>) are in double. Vectors and summation order as in <see cref="FastKernels"/>.
 /// </summary>
-internal static class FastGradientKernels
+internal static unsafe class FastGradientKernels
 {
     /// <summary>
     /// Backward pass 1 with the statistics folded in, channels-last float32 rows: per channel, with d = x - shift,
@@ -377,54 +377,112 @@ internal static class FastGradientKernels
     }
 
     /// <summary>
-    /// dx = a · dy + b · (x - mean) + c, as <see cref="GradientRows{T}"/> computes it, over two rows of the same
-    /// consecutive channels at once: each vector of the four coefficients is read once for both rows. The second
-    /// row runs <see cref="FastKernels.PairLag{T}"/> elements behind the first, as in
-    /// <see cref="FastKernels.ScaleShiftRowPair{T}"/> and for the same reasons. With <paramref name="streaming"/>,
-    /// the two rows' outputs must have the same alignment.
+    /// dx = a · dy + b · (x - mean) + c, as <see cref="GradientRows{T}"/> computes it, over <paramref name="rows"/>
+    /// rows of the same consecutive channels (as many as <paramref name="mean"/> holds), <paramref name="rowStride"/>
+    /// elements apart, two rows at a time: each vector of the four coefficients is read once for both rows of a pair.
+    /// The second row of a pair runs <see cref="FastKernels.PairLag{T}"/> elements behind the first, as in
+    /// <see cref="FastKernels.ScaleShiftRowPairs{T}"/> and for the same reasons. One call for every pair, each pair one
+    /// pointer loop with its first and last elements (up to the vectors' alignment) in a scalar loop: a call per pair,
+    /// each slicing ten spans and running its ends through <see cref="GradientRows{T}"/>, took 1.03 to 1.04 times as
+    /// long on axis=[1, 2, 3] backward (docs/performance.md). With <paramref name="streaming"/> and rows whose outputs
+    /// are not all at the same alignment, or too short for a pair, the rows go one by one; so does an odd last row.
     /// </summary>
-    public static void GradientRowPair<T>(
-        ReadOnlySpan<T> x0, ReadOnlySpan<T> x1, ReadOnlySpan<T> dy0, ReadOnlySpan<T> dy1, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, Span<T> dx0, Span<T> dx1, bool streaming)
+    public static void GradientRowPairs<T>(T* x, T* dy, T* dx, int rowStride, int rows, ReadOnlySpan<T> mean, ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> c, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int length = mean.Length;
         int lag = FastKernels.PairLag<T>();
-        if (!Vector.IsHardwareAccelerated || !(typeof(T) == typeof(float) || typeof(T) == typeof(double)) || length < 2 * lag)
+        int head = streaming ? StreamingStores.Head(ref *dx, length) : 0; // the same in every row, when pairs are taken
+        int body = (length - head) / Vector<T>.Count * Vector<T>.Count;
+        bool sameAlignment = !streaming || (long)rowStride * sizeof(T) % Vector<byte>.Count == 0;
+        int r = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && sameAlignment && body >= 2 * lag)
         {
-            GradientRows(x0, dy0, mean, a, b, c, length, dx0, streaming);
-            GradientRows(x1, dy1, mean, a, b, c, length, dx1, streaming);
-            return;
+            fixed (T* m = mean, pa = a, pb = b, pc = c)
+            {
+                var coefficients = new PairCoefficients<T>(m, pa, pb, pc);
+                for (; r + 1 < rows; r += 2)
+                {
+                    long at = (long)r * rowStride;
+                    GradientPairScalar(x + at, dy + at, dx + at, rowStride, coefficients, 0, head);
+                    GradientPairVectors(x + at, dy + at, dx + at, rowStride, coefficients, head, body, lag, streaming);
+                    GradientPairScalar(x + at, dy + at, dx + at, rowStride, coefficients, head + body, length);
+                }
+            }
         }
 
-        // The first row's first `lag` elements (and up to the next aligned output) alone, then both rows.
-        int alone = lag + (streaming ? StreamingStores.Head(ref dx0[lag], length - lag) : 0);
-        int first = alone - lag;
-        GradientRows(x0[..alone], dy0[..alone], mean[..alone], a[..alone], b[..alone], c[..alone], alone, dx0[..alone], streaming);
-        GradientRows(x1[..first], dy1[..first], mean[..first], a[..first], b[..first], c[..first], first, dx1[..first], streaming);
-        ref T x0Ref = ref MemoryMarshal.GetReference(x0);
-        ref T x1Ref = ref MemoryMarshal.GetReference(x1);
-        ref T g0Ref = ref MemoryMarshal.GetReference(dy0);
-        ref T g1Ref = ref MemoryMarshal.GetReference(dy1);
-        ref T mRef = ref MemoryMarshal.GetReference(mean);
-        ref T aRef = ref MemoryMarshal.GetReference(a);
-        ref T bRef = ref MemoryMarshal.GetReference(b);
-        ref T cRef = ref MemoryMarshal.GetReference(c);
-        ref T d0Ref = ref MemoryMarshal.GetReference(dx0);
-        ref T d1Ref = ref MemoryMarshal.GetReference(dx1);
-        int i = alone;
-        for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
+        for (; r < rows; r++)
         {
-            nuint j = (nuint)(i - lag);
-            Vector<T> partial0 = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, (nuint)i), Vector.LoadUnsafe(ref x0Ref, (nuint)i) - Vector.LoadUnsafe(ref mRef, (nuint)i), Vector.LoadUnsafe(ref cRef, (nuint)i));
-            StreamingStores.Store(FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref g0Ref, (nuint)i), partial0), ref d0Ref, (nuint)i, streaming);
-            Vector<T> partial1 = FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, j), Vector.LoadUnsafe(ref x1Ref, j) - Vector.LoadUnsafe(ref mRef, j), Vector.LoadUnsafe(ref cRef, j));
-            StreamingStores.Store(FastKernels.FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, j), Vector.LoadUnsafe(ref g1Ref, j), partial1), ref d1Ref, j, streaming);
+            long at = (long)r * rowStride;
+            GradientRows(new ReadOnlySpan<T>(x + at, length), new ReadOnlySpan<T>(dy + at, length), mean, a, b, c, length, new Span<T>(dx + at, length), streaming);
+        }
+    }
+
+    /// <summary>The four per-channel arrays of <see cref="GradientRowPairs{T}"/>, pinned.</summary>
+    private readonly struct PairCoefficients<T>(T* mean, T* a, T* b, T* c)
+        where T : unmanaged
+    {
+        public T* Mean => mean;
+
+        public T* A => a;
+
+        public T* B => b;
+
+        public T* C => c;
+    }
+
+    /// <summary>
+    /// Elements <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> (a whole number of vectors,
+    /// at least two lags) of a pair of rows, the second <paramref name="lag"/> elements behind the first: the first
+    /// row's first lag alone, then both, then the second row's last lag alone.
+    /// </summary>
+    private static void GradientPairVectors<T>(T* x0, T* g0, T* d0, int rowStride, PairCoefficients<T> coefficients, int from, int count, int lag, bool streaming)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* m = coefficients.Mean + from, a = coefficients.A + from, b = coefficients.B + from, c = coefficients.C + from;
+        x0 += from;
+        g0 += from;
+        d0 += from;
+        T* x1 = x0 + rowStride, g1 = g0 + rowStride, d1 = d0 + rowStride;
+        int i = 0;
+        for (; i < lag; i += Vector<T>.Count)
+        {
+            StreamingStores.Store(GradientVector(x0, g0, m, a, b, c, i), ref *d0, (nuint)i, streaming);
         }
 
-        // What is left: the first row's last elements (fewer than a vector), the second row's last `lag` and those.
-        GradientRows(x0[i..], dy0[i..], mean[i..], a[i..], b[i..], c[i..], length - i, dx0[i..], streaming);
-        int behind = i - lag;
-        GradientRows(x1[behind..], dy1[behind..], mean[behind..], a[behind..], b[behind..], c[behind..], length - behind, dx1[behind..], streaming);
+        for (; i < count; i += Vector<T>.Count)
+        {
+            int j = i - lag;
+            StreamingStores.Store(GradientVector(x0, g0, m, a, b, c, i), ref *d0, (nuint)i, streaming);
+            StreamingStores.Store(GradientVector(x1, g1, m, a, b, c, j), ref *d1, (nuint)j, streaming);
+        }
+
+        for (int j = count - lag; j < count; j += Vector<T>.Count)
+        {
+            StreamingStores.Store(GradientVector(x1, g1, m, a, b, c, j), ref *d1, (nuint)j, streaming);
+        }
+    }
+
+    /// <summary>One vector of dx = a · dy + b · (x - mean) + c from element <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> GradientVector<T>(T* x, T* dy, T* mean, T* a, T* b, T* c, int i)
+        where T : unmanaged
+    {
+        Vector<T> partial = FastKernels.FusedMultiplyAdd(Vector.Load(b + i), Vector.Load(x + i) - Vector.Load(mean + i), Vector.Load(c + i));
+        return FastKernels.FusedMultiplyAdd(Vector.Load(a + i), Vector.Load(dy + i), partial);
+    }
+
+    /// <summary>Elements <paramref name="from"/> to <paramref name="to"/> of both rows of a pair, one at a time.</summary>
+    private static void GradientPairScalar<T>(T* x, T* dy, T* dx, int rowStride, PairCoefficients<T> coefficients, int from, int to)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < 2; row++, x += rowStride, dy += rowStride, dx += rowStride)
+        {
+            for (int i = from; i < to; i++)
+            {
+                dx[i] = T.FusedMultiplyAdd(coefficients.A[i], dy[i], T.FusedMultiplyAdd(coefficients.B[i], x[i] - coefficients.Mean[i], coefficients.C[i]));
+            }
+        }
     }
 
     /// <summary>Elements <paramref name="from"/> to <paramref name="to"/> of <see cref="GradientRows{T}"/>, from channel <paramref name="k"/>; returns the next channel.</summary>

@@ -22,7 +22,7 @@ namespace BatchNormAxis;
 /// end, so their order depends on the vector width: always the same on one machine (so results stay bit-identical
 /// for every thread count), possibly different in the last bits between machines of different widths.</para>
 /// </remarks>
-internal static class FastKernels
+internal static unsafe class FastKernels
 {
     /// <summary>The width of the vectors the kernels use, in bits; 0 when the hardware has none and every loop is scalar.</summary>
     public static int VectorBits => Vector.IsHardwareAccelerated ? Vector<byte>.Count * 8 : 0;
@@ -376,53 +376,91 @@ internal static class FastKernels
     }
 
     /// <summary>
-    /// y = x * scale + shift, fused, over two rows of the same consecutive channels at once: each vector of scale
-    /// and shift is read from memory once for both rows. For rows so wide that their scale and shift do not stay in
-    /// L2 (axis=[1, 2, 3]: 1.6 MB), which every row would otherwise read again from L3. The second row runs
-    /// <see cref="PairLag{T}"/> elements behind the first: its scale and shift come from L1, where the first row's
-    /// loads left them, and rows a multiple of 4 KB long (axis=[1, 2, 3]'s 200704 floats) no longer load and store
-    /// at addresses equal in their low 12 bits, which the core takes for a possible overlap and stalls on. With
-    /// <paramref name="streaming"/>, the two rows' outputs must have the same alignment.
+    /// y = x * scale + shift, fused, over <paramref name="rows"/> rows of the same consecutive channels (as many as
+    /// <paramref name="scale"/> holds), <paramref name="rowStride"/> elements apart, two rows at a time: each vector of
+    /// scale and shift is read from memory once for both rows of a pair. For rows so wide that their scale and shift do
+    /// not stay in L2 (axis=[1, 2, 3]: 1.6 MB), which every row would otherwise read again from L3. The second row of a
+    /// pair runs <see cref="PairLag{T}"/> elements behind the first: its scale and shift come from L1, where the first
+    /// row's loads left them, and rows a multiple of 4 KB long (axis=[1, 2, 3]'s 200704 floats) no longer load and
+    /// store at addresses equal in their low 12 bits, which the core takes for a possible overlap and stalls on. Each
+    /// pair is one pointer loop in a method of its own, its first and last elements (up to the vectors' alignment) in
+    /// a scalar loop, as <see cref="FastGradientKernels.GradientRowPairs{T}"/>. With <paramref name="streaming"/> and
+    /// rows whose outputs are not all at the same alignment, or too short for a pair, the rows go one by one; so does
+    /// an odd last row.
     /// </summary>
-    public static void ScaleShiftRowPair<T>(ReadOnlySpan<T> x0, ReadOnlySpan<T> x1, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, Span<T> y0, Span<T> y1, bool streaming)
+    public static void ScaleShiftRowPairs<T>(T* x, T* y, int rowStride, int rows, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int length = scale.Length;
         int lag = PairLag<T>();
-        if (!Vector.IsHardwareAccelerated || !(typeof(T) == typeof(float) || typeof(T) == typeof(double)) || length < 2 * lag)
+        int head = streaming ? StreamingStores.Head(ref *y, length) : 0; // the same in every row, when pairs are taken
+        int body = (length - head) / Vector<T>.Count * Vector<T>.Count;
+        bool sameAlignment = !streaming || (long)rowStride * sizeof(T) % Vector<byte>.Count == 0;
+        int r = 0;
+        if (Vector.IsHardwareAccelerated && (typeof(T) == typeof(float) || typeof(T) == typeof(double)) && sameAlignment && body >= 2 * lag)
         {
-            ScaleShiftRows(x0, scale, shift, length, y0, streaming);
-            ScaleShiftRows(x1, scale, shift, length, y1, streaming);
-            return;
+            fixed (T* pScale = scale, pShift = shift)
+            {
+                for (; r + 1 < rows; r += 2)
+                {
+                    long at = (long)r * rowStride;
+                    ScaleShiftPairScalar(x + at, y + at, rowStride, pScale, pShift, 0, head);
+                    ScaleShiftPairVectors(x + at + head, y + at + head, rowStride, pScale + head, pShift + head, body, lag, streaming);
+                    ScaleShiftPairScalar(x + at, y + at, rowStride, pScale, pShift, head + body, length);
+                }
+            }
         }
 
-        // The first row's first `lag` elements (and up to the next aligned output) alone, then both rows.
-        int alone = lag + (streaming ? StreamingStores.Head(ref y0[lag], length - lag) : 0);
-        int first = alone - lag;
-        ScaleShiftRows(x0[..alone], scale[..alone], shift[..alone], alone, y0[..alone], streaming);
-        ScaleShiftRows(x1[..first], scale[..first], shift[..first], first, y1[..first], streaming);
-        ref T aRef = ref MemoryMarshal.GetReference(x0);
-        ref T bRef = ref MemoryMarshal.GetReference(x1);
-        ref T sRef = ref MemoryMarshal.GetReference(scale);
-        ref T oRef = ref MemoryMarshal.GetReference(shift);
-        ref T yaRef = ref MemoryMarshal.GetReference(y0);
-        ref T ybRef = ref MemoryMarshal.GetReference(y1);
-        int i = alone;
-        for (; i <= length - Vector<T>.Count; i += Vector<T>.Count)
+        for (; r < rows; r++)
         {
-            nuint j = (nuint)(i - lag);
-            StreamingStores.Store(FusedMultiplyAdd(Vector.LoadUnsafe(ref aRef, (nuint)i), Vector.LoadUnsafe(ref sRef, (nuint)i), Vector.LoadUnsafe(ref oRef, (nuint)i)), ref yaRef, (nuint)i, streaming);
-            StreamingStores.Store(FusedMultiplyAdd(Vector.LoadUnsafe(ref bRef, j), Vector.LoadUnsafe(ref sRef, j), Vector.LoadUnsafe(ref oRef, j)), ref ybRef, j, streaming);
+            long at = (long)r * rowStride;
+            ScaleShiftRows(new ReadOnlySpan<T>(x + at, length), scale, shift, length, new Span<T>(y + at, length), streaming);
         }
-
-        // What is left: the first row's last elements (fewer than a vector), the second row's last `lag` and those.
-        ScaleShiftRows(x0[i..], scale[i..], shift[i..], length - i, y0[i..], streaming);
-        int behind = i - lag;
-        ScaleShiftRows(x1[behind..], scale[behind..], shift[behind..], length - behind, y1[behind..], streaming);
     }
 
     /// <summary>
-    /// How many elements the second row of a row pair runs behind the first (<see cref="ScaleShiftRowPair{T}"/>):
+    /// The first <paramref name="count"/> elements (a whole number of vectors, at least two lags) of a pair of rows,
+    /// the second <paramref name="lag"/> elements behind the first: the first row's first lag alone, then both, then
+    /// the second row's last lag alone.
+    /// </summary>
+    private static void ScaleShiftPairVectors<T>(T* x0, T* y0, int rowStride, T* scale, T* shift, int count, int lag, bool streaming)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T* x1 = x0 + rowStride, y1 = y0 + rowStride;
+        int i = 0;
+        for (; i < lag; i += Vector<T>.Count)
+        {
+            StreamingStores.Store(FusedMultiplyAdd(Vector.Load(x0 + i), Vector.Load(scale + i), Vector.Load(shift + i)), ref *y0, (nuint)i, streaming);
+        }
+
+        for (; i < count; i += Vector<T>.Count)
+        {
+            int j = i - lag;
+            StreamingStores.Store(FusedMultiplyAdd(Vector.Load(x0 + i), Vector.Load(scale + i), Vector.Load(shift + i)), ref *y0, (nuint)i, streaming);
+            StreamingStores.Store(FusedMultiplyAdd(Vector.Load(x1 + j), Vector.Load(scale + j), Vector.Load(shift + j)), ref *y1, (nuint)j, streaming);
+        }
+
+        for (int j = count - lag; j < count; j += Vector<T>.Count)
+        {
+            StreamingStores.Store(FusedMultiplyAdd(Vector.Load(x1 + j), Vector.Load(scale + j), Vector.Load(shift + j)), ref *y1, (nuint)j, streaming);
+        }
+    }
+
+    /// <summary>Elements <paramref name="from"/> to <paramref name="to"/> of both rows of a pair, one at a time.</summary>
+    private static void ScaleShiftPairScalar<T>(T* x, T* y, int rowStride, T* scale, T* shift, int from, int to)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < 2; row++, x += rowStride, y += rowStride)
+        {
+            for (int i = from; i < to; i++)
+            {
+                y[i] = T.FusedMultiplyAdd(x[i], scale[i], shift[i]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How many elements the second row of a row pair runs behind the first (<see cref="ScaleShiftRowPairs{T}"/>):
     /// 256 bytes, a whole number of vectors. Measured on axis=[1, 2, 3] inference (rows 784 KB long, 4 KB-aligned to
     /// each other), side by side: 0.59 to 0.63 of the time of rows in step on 1 thread, 0.72 on 2.
     /// </summary>

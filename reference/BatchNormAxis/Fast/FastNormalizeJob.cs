@@ -64,7 +64,7 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
         : rows.RowsShareChannels ? Math.Min(rows.RowLength, FastTuning.ElementwiseColumnsPerBlock) : rows.RowLength;
 
     /// <summary>
-    /// Whether whole rows of the same channels go two at a time (<see cref="FastKernels.ScaleShiftRowPair{T}"/>): rows
+    /// Whether whole rows of the same channels go two at a time (<see cref="FastKernels.ScaleShiftRowPairs{T}"/>): rows
     /// of at least <see cref="FastTuning.PairedRowMinimumLength"/> channels, whose outputs all have the same alignment
     /// (a whole number of vectors per row), so both rows of a pair can stream.
     /// </summary>
@@ -74,24 +74,12 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
     /// <summary>
     /// y = x · scale + shift over <paramref name="rowCount"/> rows of <paramref name="width"/> elements from
     /// <paramref name="firstRow"/>, in columns <paramref name="first"/> to <paramref name="first"/> + scale's length:
-    /// two rows at a time (<see cref="FastKernels.ScaleShiftRowPair{T}"/>), then the last one alone if their count is odd.
+    /// two rows at a time (<see cref="FastKernels.ScaleShiftRowPairs{T}"/>), then the last one alone if their count is odd.
     /// </summary>
     public static void ScaleShiftRowPairs(T* x, T* y, int width, int firstRow, int rowCount, int first, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, bool streaming)
     {
-        int n = scale.Length;
-        int r = 0;
-        for (; r + 1 < rowCount; r += 2)
-        {
-            long start = ((long)(firstRow + r) * width) + first;
-            FastKernels.ScaleShiftRowPair(
-                new ReadOnlySpan<T>(x + start, n), new ReadOnlySpan<T>(x + start + width, n), scale, shift, new Span<T>(y + start, n), new Span<T>(y + start + width, n), streaming);
-        }
-
-        if (r < rowCount)
-        {
-            long start = ((long)(firstRow + r) * width) + first;
-            FastKernels.ScaleShiftRows(new ReadOnlySpan<T>(x + start, n), scale, shift, n, new Span<T>(y + start, n), streaming);
-        }
+        long start = ((long)firstRow * width) + first;
+        FastKernels.ScaleShiftRowPairs(x + start, y + start, width, rowCount, scale, shift, streaming);
     }
 
     /// <summary>Whole rows <paramref name="firstRow"/> on, two at a time, then the last one alone if their count is odd.</summary>

@@ -156,7 +156,7 @@ internal static class FastTuning
     public static int WideColumnsPerChunk(int rows, int chunkBytes) => Math.Max(1, chunkBytes / (sizeof(float) * rows) / ChannelsPerBlock) * ChannelsPerBlock;
 
     /// <summary>
-    /// Whole rows at least this long are written two at a time (<see cref="FastKernels.ScaleShiftRowPair{T}"/>), so
+    /// Whole rows at least this long are written two at a time (<see cref="FastKernels.ScaleShiftRowPairs{T}"/>), so
     /// each vector of scale and shift is loaded once per pair: their 2 × 4 × 64 K bytes and more of float32 scale
     /// and shift (1.6 MB on axis=[1, 2, 3]) no longer stay in L2. Measured on axis=[1, 2, 3] inference, side by side:
     /// 0.87 to 0.91 of the time on one thread, 0.94 to 1.05 on two; shorter rows were not measured.
@@ -164,8 +164,8 @@ internal static class FastTuning
     public const int PairedRowMinimumLength = 1 << 16;
 
     /// <summary>
-    /// Bytes the second row of a row pair (<see cref="FastKernels.ScaleShiftRowPair{T}"/>,
-    /// <see cref="FastGradientKernels.GradientRowPair{T}"/>) runs behind the first: a few vectors, so the second
+    /// Bytes the second row of a row pair (<see cref="FastKernels.ScaleShiftRowPairs{T}"/>,
+    /// <see cref="FastGradientKernels.GradientRowPairs{T}"/>) runs behind the first: a few vectors, so the second
     /// row's coefficients are still in L1 and the rows' loads and stores do not alias below 4 KB.
     /// </summary>
     public const int PairLagBytes = 256;

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace BatchNormAxis;
@@ -185,42 +184,12 @@ internal readonly unsafe struct WideBackwardJob(
     }
 
     /// <summary>
-    /// dx over the chunk's rows in pairs, each vector of the four coefficients loaded once for two rows, the second row
-    /// a little behind (measured 0.89 to 0.94 of the time of row by row on axis=[1, 2, 3], 1 and 2 threads; the lag then
-    /// took 0.70 to 0.89 of the time of rows in step; not for training's y, where pairs in step made no difference):
-    /// streaming needs both rows of a pair at the same alignment.
+    /// dx over the chunk's rows in pairs (<see cref="FastGradientKernels.GradientRowPairs{T}"/>), each vector of the four
+    /// coefficients loaded once for two rows, the second row a little behind (measured 0.89 to 0.94 of the time of row
+    /// by row on axis=[1, 2, 3], 1 and 2 threads; the lag then took 0.70 to 0.89 of the time of rows in step; not for
+    /// training's y, where pairs in step made no difference).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WriteDx(int first, ReadOnlySpan<float> roundedMean, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c)
-    {
-        int width = rows.RowLength;
-        int n = a.Length;
-        int r0 = 0;
-        if (!streaming || (long)width * sizeof(float) % Vector<byte>.Count == 0)
-        {
-            for (; r0 + 1 < rows.RowCount; r0 += 2)
-            {
-                long at = ((long)r0 * width) + first;
-                FastGradientKernels.GradientRowPair(
-                    new ReadOnlySpan<float>(x + at, n),
-                    new ReadOnlySpan<float>(x + at + width, n),
-                    new ReadOnlySpan<float>(dy + at, n),
-                    new ReadOnlySpan<float>(dy + at + width, n),
-                    roundedMean,
-                    a,
-                    b,
-                    c,
-                    new Span<float>(dx + at, n),
-                    new Span<float>(dx + at + width, n),
-                    streaming);
-            }
-        }
-
-        for (int r = r0; r < rows.RowCount; r++)
-        {
-            long start = ((long)r * width) + first;
-            FastGradientKernels.GradientRows(
-                new ReadOnlySpan<float>(x + start, n), new ReadOnlySpan<float>(dy + start, n), roundedMean, a, b, c, n, new Span<float>(dx + start, n), streaming);
-        }
-    }
+    private void WriteDx(int first, ReadOnlySpan<float> roundedMean, ReadOnlySpan<float> a, ReadOnlySpan<float> b, ReadOnlySpan<float> c) =>
+        FastGradientKernels.GradientRowPairs(x + first, dy + first, dx + first, rows.RowLength, rows.RowCount, roundedMean, a, b, c, streaming);
 }

@@ -3,7 +3,7 @@ namespace BatchNormAxis;
 /// <summary>
 /// Inference of few wide rows (axis=[1, 2, 3]: 32 rows of 200704 channels) on several threads: the columns are cut
 /// into one part per thread, and each part does its channels' per-channel step and then y for its columns, the rows
-/// in lagged pairs (<see cref="FastKernels.ScaleShiftRowPair{T}"/>). The usual order, the step for every channel on
+/// in lagged pairs (<see cref="FastKernels.ScaleShiftRowPairs{T}"/>). The usual order, the step for every channel on
 /// the calling thread and then row pairs shared among the threads, kept the other threads waiting for the step
 /// (0.24 ms of the call's 1.5 ms on 2 threads). One thread keeps that order: cut into parts, its rows would be read
 /// in shorter runs for nothing. Each channel's step and each element of y are computed as on one thread, so the
