@@ -405,7 +405,7 @@ internal static unsafe class FastGradientKernels
                 {
                     long at = (long)r * rowStride;
                     GradientPairScalar(x + at, dy + at, dx + at, rowStride, coefficients, 0, head);
-                    GradientPairVectors(x + at, dy + at, dx + at, rowStride, coefficients, head, body, lag, streaming);
+                    GradientPairVectors(x + at + head, dy + at + head, dx + at + head, rowStride, coefficients.From(head), body, lag, streaming);
                     GradientPairScalar(x + at, dy + at, dx + at, rowStride, coefficients, head + body, length);
                 }
             }
@@ -429,20 +429,20 @@ internal static unsafe class FastGradientKernels
         public T* B => b;
 
         public T* C => c;
+
+        /// <summary>The same arrays from channel <paramref name="first"/> on.</summary>
+        public PairCoefficients<T> From(int first) => new(mean + first, a + first, b + first, c + first);
     }
 
     /// <summary>
-    /// Elements <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> (a whole number of vectors,
-    /// at least two lags) of a pair of rows, the second <paramref name="lag"/> elements behind the first: the first
-    /// row's first lag alone, then both, then the second row's last lag alone.
+    /// The first <paramref name="count"/> elements (a whole number of vectors, at least two lags) of a pair of rows,
+    /// the second <paramref name="lag"/> elements behind the first: the first row's first lag alone, then both, then
+    /// the second row's last lag alone.
     /// </summary>
-    private static void GradientPairVectors<T>(T* x0, T* g0, T* d0, int rowStride, PairCoefficients<T> coefficients, int from, int count, int lag, bool streaming)
+    private static void GradientPairVectors<T>(T* x0, T* g0, T* d0, int rowStride, PairCoefficients<T> coefficients, int count, int lag, bool streaming)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T* m = coefficients.Mean + from, a = coefficients.A + from, b = coefficients.B + from, c = coefficients.C + from;
-        x0 += from;
-        g0 += from;
-        d0 += from;
+        T* m = coefficients.Mean, a = coefficients.A, b = coefficients.B, c = coefficients.C;
         T* x1 = x0 + rowStride, g1 = g0 + rowStride, d1 = d0 + rowStride;
         int i = 0;
         for (; i < lag; i += Vector<T>.Count)

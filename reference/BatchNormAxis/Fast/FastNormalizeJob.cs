@@ -71,22 +71,12 @@ internal readonly unsafe struct FastNormalizeJob<T> : IChunkJob
     public static bool PairsRows(RowLayout rows) =>
         rows.RowsShareChannels && rows.RowLength >= FastTuning.PairedRowMinimumLength && (long)rows.RowLength * sizeof(T) % Vector<byte>.Count == 0;
 
-    /// <summary>
-    /// y = x · scale + shift over <paramref name="rowCount"/> rows of <paramref name="width"/> elements from
-    /// <paramref name="firstRow"/>, in columns <paramref name="first"/> to <paramref name="first"/> + scale's length:
-    /// two rows at a time (<see cref="FastKernels.ScaleShiftRowPairs{T}"/>), then the last one alone if their count is odd.
-    /// </summary>
-    public static void ScaleShiftRowPairs(T* x, T* y, int width, int firstRow, int rowCount, int first, ReadOnlySpan<T> scale, ReadOnlySpan<T> shift, bool streaming)
-    {
-        long start = ((long)firstRow * width) + first;
-        FastKernels.ScaleShiftRowPairs(x + start, y + start, width, rowCount, scale, shift, streaming);
-    }
-
     /// <summary>Whole rows <paramref name="firstRow"/> on, two at a time, then the last one alone if their count is odd.</summary>
     private void RunRowPairs(int firstRow, int rowCount)
     {
         int width = _rows.RowLength;
-        ScaleShiftRowPairs(_x, _y, width, firstRow, rowCount, 0, new ReadOnlySpan<T>(_scale, width), new ReadOnlySpan<T>(_shift, width), _streaming);
+        long start = (long)firstRow * width;
+        FastKernels.ScaleShiftRowPairs(_x + start, _y + start, width, rowCount, new ReadOnlySpan<T>(_scale, width), new ReadOnlySpan<T>(_shift, width), _streaming);
     }
 
     private void RunRows(int chunk)

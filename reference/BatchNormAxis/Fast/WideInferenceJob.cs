@@ -54,7 +54,7 @@ internal readonly unsafe struct WideInferenceJob<T>(
         }
 
         fold.Fold(first, n);
-        FastNormalizeJob<T>.ScaleShiftRowPairs(x, y, width, 0, rows.RowCount, first, new ReadOnlySpan<T>(scale + first, n), new ReadOnlySpan<T>(offset + first, n), streaming);
+        FastKernels.ScaleShiftRowPairs(x + first, y + first, width, rows.RowCount, new ReadOnlySpan<T>(scale + first, n), new ReadOnlySpan<T>(offset + first, n), streaming);
         if (streaming)
         {
             StreamingStores.Fence();
