@@ -3,8 +3,11 @@
 // the peer benchmark derives its rooflines (docs/performance.md, "Machine and method").
 //
 //   clang -O2 -march=native -pthread scripts/compat/bandwidth_probe.c -o artifacts/bench/bandwidth-probe
-//   artifacts/bench/bandwidth-probe THREADS REPETITIONS
+//   artifacts/bench/bandwidth-probe THREADS REPETITIONS [--serve]
 //
+// With --serve, the probe fills its buffers once and then measures once for every line it reads on standard input,
+// printing one JSON line each, until standard input ends: scripts/compat/PeerBench runs it so, to measure right
+// before and after each cell's timed calls without paying for the 800 MB fill every time.
 // The copy streams its stores past the caches (non-temporal), the least traffic a read plus a write can cost: a
 // plain store first reads the destination's cache line (about a third more traffic; glibc's memcpy did that here).
 // Prints one JSON line: {"tool": "probe", "threads": T, "buffer_bytes": B, "read_ms": R, "copy_ms": C}.
@@ -64,29 +67,36 @@ static void copy_slice(const Slice *slice) {
     for (; i < slice->count; i++) slice->destination[i] = slice->source[i];
 }
 
+// What the next pass between the barriers is: set by the main thread before it releases the start barrier.
+enum Pass { PASS_READ, PASS_COPY, PASS_QUIT };
+static enum Pass next_pass;
+
 // One pass of the given kind over this thread's slice, between the two barriers the main thread times.
-static void run_pass(const Slice *slice, int copy) {
-    pthread_barrier_wait(&start_barrier);
-    if (copy) {
+static void run_pass(const Slice *slice, enum Pass pass) {
+    if (pass == PASS_COPY) {
         copy_slice(slice);
     } else {
         sink = sum_slice(slice);
     }
-    pthread_barrier_wait(&end_barrier);
 }
 
 static void *worker(void *argument) {
     Slice *slice = argument;
-    for (size_t i = 0; i < slice->count; i++) {  // first touch: pages land near this thread
-        ((float *)slice->source)[i] = 1.0f;
-        slice->destination[i] = 0.0f;
+    // First touch: pages land near this thread. No two pages hold the same values, so that no layer under this
+    // process can share one page among many (a probe that lives on with --serve has time for that).
+    size_t first = (size_t)(slice->source - slices[0].source);
+    for (size_t i = 0; i < slice->count; i++) {
+        ((float *)slice->source)[i] = (float)(first + i);
+        slice->destination[i] = -(float)(first + i);
     }
     pthread_barrier_wait(&end_barrier);
-    for (int r = 0; r < repetitions; r++) {
-        run_pass(slice, 0);
-        run_pass(slice, 1);
+    for (;;) {
+        pthread_barrier_wait(&start_barrier);
+        enum Pass pass = next_pass;
+        if (pass == PASS_QUIT) return NULL;
+        run_pass(slice, pass);
+        pthread_barrier_wait(&end_barrier);
     }
-    return NULL;
 }
 
 static double now_ms(void) {
@@ -116,8 +126,9 @@ static int parse_count(const char *text, int low, int high, const char *what) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3) {
-        fprintf(stderr, "bandwidth-probe: usage: bandwidth-probe THREADS REPETITIONS\n");
+    int serve = argc == 4 && strcmp(argv[3], "--serve") == 0;
+    if (argc != 3 && !serve) {
+        fprintf(stderr, "bandwidth-probe: usage: bandwidth-probe THREADS REPETITIONS [--serve]\n");
         return 2;
     }
     thread_count = parse_count(argv[1], 1, MAX_THREADS, "THREADS");
@@ -143,17 +154,25 @@ int main(int argc, char **argv) {
         }
     }
     pthread_barrier_wait(&end_barrier);  // every slice filled
-    for (int r = 0; r < repetitions; r++) {
-        double *times[2] = {read_ms, copy_ms};
-        for (int copy = 0; copy < 2; copy++) {
-            pthread_barrier_wait(&start_barrier);
-            double started = now_ms();
-            pthread_barrier_wait(&end_barrier);
-            times[copy][r] = now_ms() - started;
+    char request[256];
+    int once = 1;
+    while (serve ? fgets(request, sizeof request, stdin) != NULL : once--) {
+        for (int r = 0; r < repetitions; r++) {
+            double *times[2] = {read_ms, copy_ms};
+            for (int copy = 0; copy < 2; copy++) {
+                next_pass = copy ? PASS_COPY : PASS_READ;
+                pthread_barrier_wait(&start_barrier);
+                double started = now_ms();
+                pthread_barrier_wait(&end_barrier);
+                times[copy][r] = now_ms() - started;
+            }
         }
+        printf("{\"tool\": \"probe\", \"threads\": %d, \"buffer_bytes\": %zu, \"read_ms\": %.4f, \"copy_ms\": %.4f}\n",
+               thread_count, (size_t)ELEMENTS * sizeof(float), median(read_ms, repetitions), median(copy_ms, repetitions));
+        fflush(stdout);
     }
+    next_pass = PASS_QUIT;
+    pthread_barrier_wait(&start_barrier);
     for (int t = 0; t < thread_count; t++) pthread_join(threads[t], NULL);
-    printf("{\"tool\": \"probe\", \"threads\": %d, \"buffer_bytes\": %zu, \"read_ms\": %.4f, \"copy_ms\": %.4f}\n",
-           thread_count, (size_t)ELEMENTS * sizeof(float), median(read_ms, repetitions), median(copy_ms, repetitions));
     return 0;
 }

@@ -16,9 +16,11 @@
 # (scripts/compat/bandwidth_probe.c: a 400 MB sum and copy, median of 11 repetitions), fast and ONNX Runtime
 # (scripts/compat/PeerBench, one process each), libtorch (scripts/compat/bench_torch.py). Per cell: warm-up calls (at
 # least 30 and 0.5 s, 2 s for a process's first cell: tiered compilation), then the median of 30 calls, each timed on
-# its own. Their JSON lines go to
+# its own. Fast's cells are also paired with the probe (PeerBench --probe: it measures, 5 repetitions, right before
+# and right after each cell's timed calls), and fast's "of roofline" comes from those pairs: memory bandwidth here
+# moves by 15 to 45 % from one minute to the next. Their JSON lines go to
 # artifacts/bench/round-K.jsonl (replaced on every run); scripts/compat/render_bench.py turns them into the table.
-# A full run (3 rounds) takes about 3.5 minutes on 2 cores (64 s a round), plus the builds. Nothing here is part of .ci/run or
+# A full run (3 rounds) takes about 5 minutes on 2 cores (about 95 s a round), plus the builds. Nothing here is part of .ci/run or
 # `dotnet test`: run it on a quiet machine.
 #
 # Installs what is missing (skips what is present): clang (the probe is built with clang -O2 -march=native) and
@@ -46,9 +48,9 @@ while [ $# -gt 0 ]; do
     esac
 done
 if $quick; then
-    rounds=${rounds:-1} timing=(--calls 7 --warmup-calls 30 --warmup-seconds 0.1) probe_repetitions=3
+    rounds=${rounds:-1} timing=(--calls 7 --warmup-calls 30 --warmup-seconds 0.1) probe_repetitions=3 paired_repetitions=1
 else
-    rounds=${rounds:-3} timing=(--calls 30 --warmup-calls 30 --warmup-seconds 0.5) probe_repetitions=11
+    rounds=${rounds:-3} timing=(--calls 30 --warmup-calls 30 --warmup-seconds 0.5) probe_repetitions=11 paired_repetitions=5
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -99,7 +101,8 @@ for round in $(seq 1 "$rounds"); do
     for threads in 1 2; do
         where="round $round/$rounds, $threads thread(s)"
         run_tool "$results" "$where: bandwidth probe" "$work/bandwidth-probe" "$threads" "$probe_repetitions"
-        run_tool "$results" "$where: fast" dotnet "$peer_bench" --tool fast --threads "$threads" "${timing[@]}"
+        run_tool "$results" "$where: fast" dotnet "$peer_bench" --tool fast --threads "$threads" "${timing[@]}" \
+            --probe "$work/bandwidth-probe" --probe-repetitions "$paired_repetitions"
         run_tool "$results" "$where: ONNX Runtime" dotnet "$peer_bench" --tool ort --threads "$threads" "${timing[@]}"
         run_tool "$results" "$where: libtorch" /usr/bin/python3 scripts/compat/bench_torch.py --threads "$threads" "${timing[@]}"
     done

@@ -7,7 +7,10 @@ the markers <!-- bench-peers:begin --> and <!-- bench-peers:end -->, replacing o
         [--write docs/performance.md] ROUND.jsonl...
 
 Each ROUND.jsonl holds one round: the JSON lines of the probe, PeerBench (fast, ort) and bench_torch.py. A cell's
-value is the median over the rounds. Python standard library only. Exit codes: 0 done, 1 a result file is missing
+value is the median over the rounds. Fast's "of roofline" is the median over the rounds of its roofline divided by its
+time, the roofline from the probe paired with the cell (PeerBench --probe: measured right before and right after its
+timed calls, the two averaged) when every round has one, else from the probes at the rounds' starts (their median);
+with paired probes, where fast stands against the latter is given below each table too. Python standard library only. Exit codes: 0 done, 1 a result file is missing
 or unreadable, or the file to write has no markers, 2 invalid command line.
 """
 
@@ -47,8 +50,9 @@ def parse_args():
 
 
 def read_rounds(paths):
-    """{(tool, threads, axis, mode): [ms per round]}, {threads: {"read_ms": [...], "copy_ms": [...]}}, {key: value} of the meta lines."""
-    cells, probes, meta = {}, {}, {"calls": set()}
+    """{(tool, threads, axis, mode): [ms per round]}, {threads: {"read_ms": [...], "copy_ms": [...]}}, {key: value} of
+    the meta lines, and {(threads, axis, mode): [(ms, paired probe or None) per round]} of fast's cells."""
+    cells, probes, meta, paired = {}, {}, {"calls": set()}, {}
     for path in paths:
         try:
             with open(path, encoding="utf-8") as file:
@@ -65,7 +69,23 @@ def read_rounds(paths):
             else:
                 cells.setdefault((line["tool"], line["threads"], line["axis"], line["mode"]), []).append(line["ms"])
                 meta["calls"].add(line["calls"])
-    return cells, probes, meta
+                if line["tool"] == "fast":
+                    paired.setdefault((line["threads"], line["axis"], line["mode"]), []).append((line["ms"], paired_probe(line, path)))
+    return cells, probes, meta, paired
+
+
+def paired_probe(line, path):
+    """A fast cell's paired probe as a probe of one measurement (the mean of before and after), or None."""
+    probe = line.get("probe")
+    if probe is None:
+        return None
+    try:
+        read, copy, size = probe["read_ms"], probe["copy_ms"], probe["buffer_bytes"]
+        if len(read) != 2 or len(copy) != 2 or min(read + copy + [size]) <= 0:
+            raise ValueError
+        return {"read_ms": [sum(read) / 2], "copy_ms": [sum(copy) / 2], "buffer_bytes": size}
+    except (KeyError, TypeError, ValueError):
+        fail(f"{path}: the probe of fast's cell axis={line['axis']} {line['mode']} is not two positive read_ms, two copy_ms and a buffer_bytes")
 
 
 def rooflines(probe):
@@ -111,25 +131,42 @@ def percent(share):
     return "?" if share is None else f"{share * 100:.0f} %"
 
 
-def thread_table(threads, cells, roofline):
+def shares(threads, axis, mode, paired, round_roofline, use_paired):
+    """The median over the rounds of fast's roofline / time, the roofline from each round's paired probe or from the
+    median of the rounds' probes; None without data."""
+    rounds = paired.get((threads, axis, mode))
+    if not rounds:
+        return None
+    if use_paired:
+        return statistics.median(rooflines(probe)[mode] / ms for ms, probe in rounds)
+    return statistics.median(round_roofline[mode] / ms for ms, _ in rounds)
+
+
+def thread_table(threads, cells, roofline, paired):
     """The Markdown table of one thread count, and the lines saying where fast is behind or below the target."""
     def median(tool, axis, mode):
         values = cells.get((tool, threads, axis, mode))
         return statistics.median(values) if values else None
 
+    use_paired = any(rounds for key, rounds in paired.items() if key[0] == threads) and all(
+        probe is not None for key, rounds in paired.items() if key[0] == threads for _, probe in rounds)
+
     header = ["layout"]
     for _, mode_name in MODES:
         header += [f"{mode_name}: fast", "of roofline", "ONNX Runtime", "libtorch"]
     header.append("fast not ahead of")
-    rows, behind, below = [], [], []
+    rows, behind, below, below_other = [], [], [], []
     for axis, label in LAYOUTS:
         row, row_behind = [label], []
         for mode, mode_name in MODES:
             fast = median("fast", axis, mode)
-            share = roofline[mode] / fast if fast else None
+            share = shares(threads, axis, mode, paired, roofline, use_paired)
+            other = shares(threads, axis, mode, paired, roofline, False) if use_paired else None
             row += [ms(fast), percent(share)]
             if share is not None and share < TARGET:
                 below.append(f"{label} {mode_name} ({percent(share)})")
+            if other is not None and other < TARGET:
+                below_other.append(f"{label} {mode_name} ({percent(other)})")
             for peer, peer_name in PEERS:
                 if peer == "ort" and mode == "backward":
                     row.append("–")
@@ -151,14 +188,18 @@ def thread_table(threads, cells, roofline):
         lines.append(f"Fast is **not ahead** in {len(behind)} of {total} comparisons: " + "; ".join(behind) + ".")
     else:
         lines.append(f"Fast is ahead of both peers in all {total} comparisons.")
+    against = "the probe paired with each cell" if use_paired else "the probes at the rounds' starts"
     if below:
-        lines.append(f"Below {percent(TARGET)} of the roofline: " + "; ".join(below) + ".")
+        lines.append(f"Below {percent(TARGET)} of the roofline (against {against}): " + "; ".join(below) + ".")
     else:
-        lines.append(f"Every fast cell is at {percent(TARGET)} of its roofline or above.")
+        lines.append(f"Every fast cell is at {percent(TARGET)} of its roofline or above (against {against}).")
+    if use_paired:
+        lines.append("Against the probes at the rounds' starts instead: " + (
+            f"below {percent(TARGET)}: " + "; ".join(below_other) + "." if below_other else f"every fast cell at {percent(TARGET)} or above."))
     return lines
 
 
-def render(args, cells, probes, meta):
+def render(args, cells, probes, meta, paired):
     ended = datetime.datetime.now(datetime.timezone.utc).strftime("%H:%M")
     rounds = len(args.rounds)
     calls = "/".join(str(c) for c in sorted(meta["calls"]))
@@ -184,9 +225,9 @@ def render(args, cells, probes, meta):
     for threads in thread_counts:
         if threads not in probes:
             fail(f"no probe result for {threads} thread(s)")
-        lines += ["", f"**{threads} thread{'s' if threads > 1 else ''}** (ms; of roofline = roofline / fast time; "
-                      "**bold**: a peer at least as fast as fast)", ""]
-        lines += thread_table(threads, cells, rooflines(probes[threads]))
+        lines += ["", f"**{threads} thread{'s' if threads > 1 else ''}** (ms; of roofline = the median over the rounds of "
+                      "roofline / fast time; **bold**: a peer at least as fast as fast)", ""]
+        lines += thread_table(threads, cells, rooflines(probes[threads]), paired)
     graphs = meta.get("graphs", {})
     if graphs:
         lines += ["", "ONNX Runtime's graph per layout: " + "; ".join(
@@ -210,10 +251,10 @@ def write_between_markers(path, block):
 
 def main():
     args = parse_args()
-    cells, probes, meta = read_rounds(args.rounds)
+    cells, probes, meta, paired = read_rounds(args.rounds)
     if not probes or not cells:
         fail("the results hold no probe or no cell: " + " ".join(args.rounds))
-    block = render(args, cells, probes, meta)
+    block = render(args, cells, probes, meta, paired)
     print(block, end="")
     if args.write:
         write_between_markers(args.write, block)

@@ -81,6 +81,41 @@ class RenderBenchTests(unittest.TestCase):
         # backward: roofline 6.42 ms / fast 10 ms = 64 %; no ONNX Runtime cell; nothing where fast is not ahead
         self.assertEqual(cells_of(result.stdout, "`axis=[1, 2, 3]`")[9:14], ["10.00", "64 %", "–", "20.00", "—"])
 
+    def with_paired_probes(self, lines, read_ms, copy_ms):
+        """The round's fast cells, each with a paired probe of the given (before, after) values."""
+        for line in lines:
+            if line["tool"] == "fast" and "axis" in line:
+                line["probe"] = {"read_ms": list(read_ms), "copy_ms": list(copy_ms), "buffer_bytes": 400000000}
+        return lines
+
+    def test_paired_probes_give_each_round_its_own_roofline(self):
+        # Round 1's paired probe averages to read 10 ms, copy 20 ms: half the round probe's, so rooflines of 1.925
+        # (training), 1.2845 (inference) and 3.211 ms (backward); round 2's averages to the round probe's 20 and 40 ms.
+        # Fast takes 10 ms in both, so backward is at 32 % in round 1 and 64 % in round 2: the median is 48 %,
+        # where against the round probe alone both rounds are at 64 %.
+        rounds = [self.write_round("round-1.jsonl", self.with_paired_probes(round_lines(), (5.0, 15.0), (10.0, 30.0))),
+                  self.write_round("round-2.jsonl", self.with_paired_probes(round_lines(), (20.0, 20.0), (30.0, 50.0)))]
+        result = self.render(*rounds)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(cells_of(result.stdout, "`axis=[1, 2, 3]`")[9:11], ["10.00", "48 %"])
+        self.assertIn("(against the probe paired with each cell)", result.stdout)
+        self.assertIn("Against the probes at the rounds' starts instead: below 85 %: ", result.stdout)
+        self.assertIn("`axis=[1, 2, 3]` backward (64 %)", result.stdout)
+
+    def test_a_round_without_paired_probes_falls_back_to_the_round_probe(self):
+        rounds = [self.write_round("round-1.jsonl", self.with_paired_probes(round_lines(), (5.0, 15.0), (10.0, 30.0))),
+                  self.write_round("round-2.jsonl", round_lines())]
+        result = self.render(*rounds)
+        self.assertEqual(cells_of(result.stdout, "`axis=[1, 2, 3]`")[9:11], ["10.00", "64 %"])
+        self.assertIn("(against the probes at the rounds' starts)", result.stdout)
+        self.assertNotIn("instead", result.stdout)
+
+    def test_a_malformed_paired_probe_is_one_line_and_exit_1(self):
+        result = self.render(self.write_round("round-1.jsonl", self.with_paired_probes(round_lines(), (5.0,), (10.0, 30.0))))
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr.count("\n"), 1)
+        self.assertIn("round-1.jsonl: the probe of fast's cell axis=-1 training", result.stderr)
+
     def test_a_cell_is_the_median_over_rounds(self):
         rounds = [self.write_round(f"round-{k}.jsonl", round_lines(fast_ms=ms)) for k, ms in ((1, 9.0), (2, 30.0), (3, 11.0))]
         result = self.render(*rounds)

@@ -9,10 +9,14 @@ namespace BatchNormAxis.PeerBench;
 /// <param name="Calls">Timed calls, each on its own; the cell's value is their median.</param>
 internal sealed record TimingPlan(int WarmupCalls, double WarmupSeconds, int Calls);
 
+/// <summary>
+/// A cell's warm-up and its timed calls, two steps so that the paired probe (<see cref="PairedProbe"/>) can run
+/// right before and right after the timed calls.
+/// </summary>
 internal static class CellTimer
 {
-    /// <summary>Warms up, then times each of <see cref="TimingPlan.Calls"/> calls; returns the median in milliseconds and the number of warm-up calls.</summary>
-    public static (double MedianMs, int WarmupCalls) Time(Action call, TimingPlan plan)
+    /// <summary>Untimed calls until both of the plan's warm-up bounds are met; returns how many were made.</summary>
+    public static int WarmUp(Action call, TimingPlan plan)
     {
         long warmupStart = Stopwatch.GetTimestamp();
         int warmupCalls = 0;
@@ -22,6 +26,12 @@ internal static class CellTimer
             warmupCalls++;
         }
 
+        return warmupCalls;
+    }
+
+    /// <summary>Times each of <see cref="TimingPlan.Calls"/> calls on its own; returns their median in milliseconds.</summary>
+    public static double MedianMs(Action call, TimingPlan plan)
+    {
         double[] milliseconds = new double[plan.Calls];
         for (int i = 0; i < milliseconds.Length; i++)
         {
@@ -32,7 +42,6 @@ internal static class CellTimer
 
         Array.Sort(milliseconds);
         int middle = milliseconds.Length / 2;
-        double median = milliseconds.Length % 2 == 1 ? milliseconds[middle] : (milliseconds[middle - 1] + milliseconds[middle]) / 2;
-        return (median, warmupCalls);
+        return milliseconds.Length % 2 == 1 ? milliseconds[middle] : (milliseconds[middle - 1] + milliseconds[middle]) / 2;
     }
 }

@@ -4,12 +4,17 @@
 //
 //   dotnet build -c Release scripts/compat/PeerBench
 //   dotnet scripts/compat/PeerBench/bin/Release/net10.0/bnaxis-peer-bench.dll --tool fast|ort --threads N
-//       [--calls N] [--warmup-calls N] [--warmup-seconds S]
+//       [--calls N] [--warmup-calls N] [--warmup-seconds S] [--probe PATH [--probe-repetitions N]]
 //
 // Defaults: 30 timed calls per cell after at least 30 warm-up calls and 0.5 s; the process's first cell warms up four
 // times as long (2 s), since it also waits for the JIT to compile everything the calls reach: on 2 threads, with both
 // cores busy (the caller and a spinning helper), fast's first cell after 0.5 s sometimes still ran at a third of its
-// speed (docs/performance.md). Exit codes: 0 done, 2 invalid command line, 3 ONNX Runtime's native library does not load.
+// speed (docs/performance.md). With --probe (the built scripts/compat/bandwidth_probe.c), the probe runs beside the
+// tool on the same thread count and measures right before and right after each cell's timed calls (the median of 5
+// repetitions each by default); the cell's line carries both as "probe": {"read_ms": [before, after], "copy_ms":
+// [...], "buffer_bytes": B}, for the cell's roofline from the same moments (PairedProbe.cs).
+// Exit codes: 0 done, 1 the probe failed, 2 invalid command
+// line, 3 ONNX Runtime's native library does not load.
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
@@ -20,12 +25,14 @@ using Microsoft.ML.OnnxRuntime;
 string? tool = null;
 int threads = 0;
 var plan = new TimingPlan(WarmupCalls: 30, WarmupSeconds: 0.5, Calls: 30);
+string? probePath = null;
+int probeRepetitions = 5;
 for (int i = 0; i < args.Length; i++)
 {
     string option = args[i];
-    if (option is not ("--tool" or "--threads" or "--calls" or "--warmup-calls" or "--warmup-seconds"))
+    if (option is not ("--tool" or "--threads" or "--calls" or "--warmup-calls" or "--warmup-seconds" or "--probe" or "--probe-repetitions"))
     {
-        return Fail($"unknown option '{option}' (expected --tool, --threads, --calls, --warmup-calls, --warmup-seconds)");
+        return Fail($"unknown option '{option}' (expected --tool, --threads, --calls, --warmup-calls, --warmup-seconds, --probe, --probe-repetitions)");
     }
 
     if (i + 1 >= args.Length)
@@ -55,8 +62,16 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--warmup-seconds":
             return Fail($"--warmup-seconds '{value}' is not a number of seconds from 0 to 60");
+        case "--probe" when File.Exists(value):
+            probePath = Path.GetFullPath(value);
+            break;
+        case "--probe":
+            return Fail($"--probe '{value}' is not a file (expected the built bandwidth probe, e.g. artifacts/bench/bandwidth-probe)");
+        case "--probe-repetitions" when Count(value, 1, 1000) is int count:
+            probeRepetitions = count;
+            break;
         default:
-            return Fail($"{option} '{value}' is not a whole number in its range (--threads 1 to 256, --calls 1 to 100000, --warmup-calls 0 to 100000)");
+            return Fail($"{option} '{value}' is not a whole number in its range (--threads 1 to 256, --calls 1 to 100000, --warmup-calls 0 to 100000, --probe-repetitions 1 to 1000)");
     }
 }
 
@@ -64,6 +79,8 @@ if (tool is null || threads == 0)
 {
     return Fail("--tool and --threads are required");
 }
+
+using PairedProbe? probe = probePath is null ? null : new PairedProbe(probePath, threads, probeRepetitions);
 
 IEnumerable<Cell> cells;
 SessionOptions? sessionOptions = null;
@@ -100,8 +117,21 @@ bool firstCell = true;
 foreach (Cell cell in cells)
 {
     using Cell timed = cell;
-    (double medianMs, int warmupCalls) = CellTimer.Time(cell.Call, firstCell ? plan with { WarmupSeconds = 4 * plan.WarmupSeconds } : plan);
+    int warmupCalls = CellTimer.WarmUp(cell.Call, firstCell ? plan with { WarmupSeconds = 4 * plan.WarmupSeconds } : plan);
     firstCell = false;
+    ProbeResult? before = null, after = null;
+    double medianMs;
+    try
+    {
+        before = probe?.Measure();
+        medianMs = CellTimer.MedianMs(cell.Call, plan);
+        after = probe?.Measure();
+    }
+    catch (ProbeFailure failure)
+    {
+        Console.Error.WriteLine("peer-bench: " + failure.Message);
+        return 1;
+    }
     var line = new JsonObject
     {
         ["tool"] = tool,
@@ -112,6 +142,16 @@ foreach (Cell cell in cells)
         ["calls"] = plan.Calls,
         ["warmup_calls"] = warmupCalls,
     };
+    if (before is not null && after is not null)
+    {
+        line["probe"] = new JsonObject
+        {
+            ["read_ms"] = new JsonArray(before.ReadMs, after.ReadMs),
+            ["copy_ms"] = new JsonArray(before.CopyMs, after.CopyMs),
+            ["buffer_bytes"] = before.BufferBytes,
+        };
+    }
+
     Console.Out.Write(line.ToJsonString() + "\n");
     Console.Out.Flush();
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {tool}, {threads} thread(s): axis={cell.Layout.Axis} {cell.Mode} {medianMs:F2} ms"));
