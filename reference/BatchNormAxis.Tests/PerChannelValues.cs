@@ -15,7 +15,7 @@ internal static class PerChannelValues
 
     /// <summary>
     /// Counts of values per channel: powers of two, which the vector paths divide by as a multiplication by the exact
-    /// reciprocal (<see cref="CountDivisor"/>), and others, which they divide by.
+    /// reciprocal (<see cref="CountDivisor{TLanes}"/>), and others, which they divide by.
     /// </summary>
     public static Gen<double> Count { get; } = Gen.OneOf(1.0, 2.0, 32.0, 1024.0, 1048576.0, 3.0, 12.0, 33.0, 100352.0);
 }

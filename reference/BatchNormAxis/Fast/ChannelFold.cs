@@ -7,10 +7,10 @@ namespace BatchNormAxis;
 /// The per-channel step of a forward call: the call's statistics (from shifted sums, or the moving ones), folded
 /// with gamma and beta into one scale and offset per channel (<c>y = x * scale + offset</c>), the moving statistics
 /// after the call and the optional mean and variance outputs. Wide keep-sets (axis=[1, 2, 3]: 200704 channels) make
-/// this a division and a square root per channel, so float32 and float64 have vector paths (<see cref="Vector{T}"/>,
-/// the machine's width); they perform the same double operations in the same order as the scalar path (a division
-/// by a power-of-two count done as a multiplication by its exact reciprocal, which rounds to the same double:
-/// <see cref="CountDivisor"/>), so all give the same bits.
+/// this a division and a square root per channel, so float32 and float64 have vector paths (<see cref="IDoubleLanes{TSelf}"/>:
+/// 512-bit vectors where they are fast, else <see cref="Vector{T}"/>); they perform the same double operations in the
+/// same order as the scalar path (a division by a power-of-two count done as a multiplication by its exact
+/// reciprocal, which rounds to the same double: <see cref="CountDivisor{TLanes}"/>), so all give the same bits.
 /// </summary>
 internal static class ChannelFold
 {
@@ -83,28 +83,35 @@ internal static class ChannelFold
     /// </summary>
     public static void StatisticsFromSums(ReadOnlySpan<double> shifts, ReadOnlySpan<double> sums, ReadOnlySpan<double> squares, double count, Span<double> mean, Span<double> variance)
     {
-        int c = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            int n = shifts.Length;
-            ref double shift = ref SpanStart.Of(shifts, n);
-            ref double sum = ref SpanStart.Of(sums, n);
-            ref double square = ref SpanStart.Of(squares, n);
-            ref double meanStart = ref SpanStart.Of(mean, n);
-            ref double varianceStart = ref SpanStart.Of(variance, n);
-            var divisor = new CountDivisor(count);
-            for (; c <= n - Vector<double>.Count; c += Vector<double>.Count)
-            {
-                (Vector<double> channelMean, Vector<double> channelVariance) = Statistics(ref shift, ref sum, ref square, c, divisor);
-                channelMean.StoreUnsafe(ref meanStart, (nuint)c);
-                channelVariance.StoreUnsafe(ref varianceStart, (nuint)c);
-            }
-        }
-
+        int c = !Vector.IsHardwareAccelerated ? 0
+            : DoubleLanes.Use512 ? StatisticsFromSums<Vector512Lanes>(shifts, sums, squares, count, mean, variance)
+            : StatisticsFromSums<VectorLanes>(shifts, sums, squares, count, mean, variance);
         for (; c < shifts.Length; c++)
         {
             (mean[c], variance[c]) = StatisticsFromSums(shifts[c], sums[c], squares[c], count);
         }
+    }
+
+    /// <summary>The vector loop of <see cref="StatisticsFromSums(ReadOnlySpan{double}, ReadOnlySpan{double}, ReadOnlySpan{double}, double, Span{double}, Span{double})"/>; returns how many channels it did.</summary>
+    private static int StatisticsFromSums<TLanes>(ReadOnlySpan<double> shifts, ReadOnlySpan<double> sums, ReadOnlySpan<double> squares, double count, Span<double> mean, Span<double> variance)
+        where TLanes : struct, IDoubleLanes<TLanes>
+    {
+        int n = shifts.Length;
+        ref double shift = ref SpanStart.Of(shifts, n);
+        ref double sum = ref SpanStart.Of(sums, n);
+        ref double square = ref SpanStart.Of(squares, n);
+        ref double meanStart = ref SpanStart.Of(mean, n);
+        ref double varianceStart = ref SpanStart.Of(variance, n);
+        var divisor = new CountDivisor<TLanes>(count);
+        int c = 0;
+        for (; c <= n - TLanes.Count; c += TLanes.Count)
+        {
+            (TLanes channelMean, TLanes channelVariance) = Statistics(ref shift, ref sum, ref square, c, divisor);
+            TLanes.Store(channelMean, ref meanStart, c);
+            TLanes.Store(channelVariance, ref varianceStart, c);
+        }
+
+        return c;
     }
 
     /// <summary>Channels <paramref name="first"/> to the end, one at a time.</summary>
@@ -144,64 +151,65 @@ internal static class ChannelFold
     /// <summary>
     /// float32, one float vector of channels at a time in two double vectors; returns how many it did. Every span is
     /// cut to the channels' count before the loop (a short one throws there), so the loop loads and stores without
-    /// bounds checks (with <see cref="CountDivisor"/>, side by side on the Zen 3 over 2048 channels in L1: 0.73 to
+    /// bounds checks (with <see cref="CountDivisor{TLanes}"/>, side by side on the Zen 3 over 2048 channels in L1: 0.73 to
     /// 0.77 of the time of checked slices and divisions for a count of 32, 0.87 to 0.91 with moving statistics).
     /// </summary>
-    public static int Float(in Inputs<float> inputs, ForwardDestinations<float> destinations, Span<float> scale, Span<float> offset)
-    {
-        if (!Vector.IsHardwareAccelerated)
-        {
-            return 0;
-        }
+    public static int Float(in Inputs<float> inputs, ForwardDestinations<float> destinations, Span<float> scale, Span<float> offset) =>
+        !Vector.IsHardwareAccelerated ? 0
+        : DoubleLanes.Use512 ? Float<Vector512Lanes>(inputs, destinations, scale, offset)
+        : Float<VectorLanes>(inputs, destinations, scale, offset);
 
+    private static int Float<TLanes>(in Inputs<float> inputs, ForwardDestinations<float> destinations, Span<float> scale, Span<float> offset)
+        where TLanes : struct, IDoubleLanes<TLanes>
+    {
         int n = scale.Length;
         BatchNormOptions options = inputs.Options;
         bool batch = inputs.UseBatchStatistics;
         bool withMean = !destinations.Mean.IsEmpty;
         bool withVariance = !destinations.Variance.IsEmpty;
-        var divisor = new CountDivisor(inputs.Count);
-        var epsilon = new Vector<double>(options.Epsilon);
-        var keep = new Vector<double>(options.Momentum);
-        var fresh = new Vector<double>(1 - options.Momentum);
+        var divisor = new CountDivisor<TLanes>(inputs.Count);
+        TLanes epsilon = TLanes.Create(options.Epsilon);
+        TLanes keep = TLanes.Create(options.Momentum);
+        TLanes fresh = TLanes.Create(1 - options.Momentum);
         var at = new Starts<float>(inputs, destinations, scale, offset);
-        int half = Vector<double>.Count;
+        int half = TLanes.Count;
         int c = 0;
-        for (; c <= n - Vector<float>.Count; c += Vector<float>.Count)
+        for (; c <= n - (2 * half); c += 2 * half)
         {
-            (Vector<double> movingMean0, Vector<double> movingMean1) = Widen(ref at.MovingMean, c);
-            (Vector<double> movingVariance0, Vector<double> movingVariance1) = Widen(ref at.MovingVariance, c);
-            Vector<double> mean0 = movingMean0, mean1 = movingMean1, variance0 = movingVariance0, variance1 = movingVariance1;
+            (TLanes movingMean0, TLanes movingMean1) = TLanes.LoadWidened(ref at.MovingMean, c);
+            (TLanes movingVariance0, TLanes movingVariance1) = TLanes.LoadWidened(ref at.MovingVariance, c);
+            TLanes mean0 = movingMean0, mean1 = movingMean1, variance0 = movingVariance0, variance1 = movingVariance1;
             if (batch)
             {
                 (mean0, variance0) = Statistics(ref at.Shift, ref at.Sum, ref at.Square, c, divisor);
                 (mean1, variance1) = Statistics(ref at.Shift, ref at.Sum, ref at.Square, c + half, divisor);
             }
 
-            (Vector<double> gamma0, Vector<double> gamma1) = options.Scale ? Widen(ref at.Gamma, c) : (Vector<double>.One, Vector<double>.One);
-            (Vector<double> beta0, Vector<double> beta1) = options.Center ? Widen(ref at.Beta, c) : (Vector<double>.Zero, Vector<double>.Zero);
-            Vector<double> scale0 = gamma0 / Vector.SquareRoot(variance0 + epsilon);
-            Vector<double> scale1 = gamma1 / Vector.SquareRoot(variance1 + epsilon);
-            Store(ref at.Scale, c, scale0, scale1);
-            Store(ref at.Offset, c, beta0 - (mean0 * scale0), beta1 - (mean1 * scale1));
+            (TLanes gamma0, TLanes gamma1) = options.Scale ? TLanes.LoadWidened(ref at.Gamma, c) : (TLanes.One, TLanes.One);
+            (TLanes beta0, TLanes beta1) = options.Center ? TLanes.LoadWidened(ref at.Beta, c) : (TLanes.Zero, TLanes.Zero);
+            TLanes scale0 = gamma0 / TLanes.SquareRoot(variance0 + epsilon);
+            TLanes scale1 = gamma1 / TLanes.SquareRoot(variance1 + epsilon);
+            TLanes.StoreNarrowed(scale0, scale1, ref at.Scale, c);
+            TLanes.StoreNarrowed(beta0 - (mean0 * scale0), beta1 - (mean1 * scale1), ref at.Offset, c);
             if (batch)
             {
-                Store(ref at.NewMovingMean, c, (movingMean0 * keep) + (mean0 * fresh), (movingMean1 * keep) + (mean1 * fresh));
-                Store(ref at.NewMovingVariance, c, (movingVariance0 * keep) + (variance0 * fresh), (movingVariance1 * keep) + (variance1 * fresh));
+                TLanes.StoreNarrowed((movingMean0 * keep) + (mean0 * fresh), (movingMean1 * keep) + (mean1 * fresh), ref at.NewMovingMean, c);
+                TLanes.StoreNarrowed((movingVariance0 * keep) + (variance0 * fresh), (movingVariance1 * keep) + (variance1 * fresh), ref at.NewMovingVariance, c);
             }
             else
             {
-                Store(ref at.NewMovingMean, c, movingMean0, movingMean1);
-                Store(ref at.NewMovingVariance, c, movingVariance0, movingVariance1);
+                TLanes.StoreNarrowed(movingMean0, movingMean1, ref at.NewMovingMean, c);
+                TLanes.StoreNarrowed(movingVariance0, movingVariance1, ref at.NewMovingVariance, c);
             }
 
             if (withMean)
             {
-                Store(ref at.Mean, c, mean0, mean1);
+                TLanes.StoreNarrowed(mean0, mean1, ref at.Mean, c);
             }
 
             if (withVariance)
             {
-                Store(ref at.Variance, c, variance0, variance1);
+                TLanes.StoreNarrowed(variance0, variance1, ref at.Variance, c);
             }
         }
 
@@ -209,44 +217,45 @@ internal static class ChannelFold
     }
 
     /// <summary>float64, one double vector of channels at a time, with the operations of the float32 path; returns how many it did.</summary>
-    public static int Double(in Inputs<double> inputs, ForwardDestinations<double> destinations, Span<double> scale, Span<double> offset)
-    {
-        if (!Vector.IsHardwareAccelerated)
-        {
-            return 0;
-        }
+    public static int Double(in Inputs<double> inputs, ForwardDestinations<double> destinations, Span<double> scale, Span<double> offset) =>
+        !Vector.IsHardwareAccelerated ? 0
+        : DoubleLanes.Use512 ? Double<Vector512Lanes>(inputs, destinations, scale, offset)
+        : Double<VectorLanes>(inputs, destinations, scale, offset);
 
+    private static int Double<TLanes>(in Inputs<double> inputs, ForwardDestinations<double> destinations, Span<double> scale, Span<double> offset)
+        where TLanes : struct, IDoubleLanes<TLanes>
+    {
         int n = scale.Length;
         BatchNormOptions options = inputs.Options;
         bool batch = inputs.UseBatchStatistics;
         bool withMean = !destinations.Mean.IsEmpty;
         bool withVariance = !destinations.Variance.IsEmpty;
-        var divisor = new CountDivisor(inputs.Count);
-        var epsilon = new Vector<double>(options.Epsilon);
-        var keep = new Vector<double>(options.Momentum);
-        var fresh = new Vector<double>(1 - options.Momentum);
+        var divisor = new CountDivisor<TLanes>(inputs.Count);
+        TLanes epsilon = TLanes.Create(options.Epsilon);
+        TLanes keep = TLanes.Create(options.Momentum);
+        TLanes fresh = TLanes.Create(1 - options.Momentum);
         var at = new Starts<double>(inputs, destinations, scale, offset);
         int c = 0;
-        for (; c <= n - Vector<double>.Count; c += Vector<double>.Count)
+        for (; c <= n - TLanes.Count; c += TLanes.Count)
         {
-            var movingMean = Vector.LoadUnsafe(ref at.MovingMean, (nuint)c);
-            var movingVariance = Vector.LoadUnsafe(ref at.MovingVariance, (nuint)c);
-            (Vector<double> mean, Vector<double> variance) = batch ? Statistics(ref at.Shift, ref at.Sum, ref at.Square, c, divisor) : (movingMean, movingVariance);
-            Vector<double> gamma = options.Scale ? Vector.LoadUnsafe(ref at.Gamma, (nuint)c) : Vector<double>.One;
-            Vector<double> beta = options.Center ? Vector.LoadUnsafe(ref at.Beta, (nuint)c) : Vector<double>.Zero;
-            Vector<double> channelScale = gamma / Vector.SquareRoot(variance + epsilon);
-            channelScale.StoreUnsafe(ref at.Scale, (nuint)c);
-            (beta - (mean * channelScale)).StoreUnsafe(ref at.Offset, (nuint)c);
-            (batch ? (movingMean * keep) + (mean * fresh) : movingMean).StoreUnsafe(ref at.NewMovingMean, (nuint)c);
-            (batch ? (movingVariance * keep) + (variance * fresh) : movingVariance).StoreUnsafe(ref at.NewMovingVariance, (nuint)c);
+            TLanes movingMean = TLanes.Load(ref at.MovingMean, c);
+            TLanes movingVariance = TLanes.Load(ref at.MovingVariance, c);
+            (TLanes mean, TLanes variance) = batch ? Statistics(ref at.Shift, ref at.Sum, ref at.Square, c, divisor) : (movingMean, movingVariance);
+            TLanes gamma = options.Scale ? TLanes.Load(ref at.Gamma, c) : TLanes.One;
+            TLanes beta = options.Center ? TLanes.Load(ref at.Beta, c) : TLanes.Zero;
+            TLanes channelScale = gamma / TLanes.SquareRoot(variance + epsilon);
+            TLanes.Store(channelScale, ref at.Scale, c);
+            TLanes.Store(beta - (mean * channelScale), ref at.Offset, c);
+            TLanes.Store(batch ? (movingMean * keep) + (mean * fresh) : movingMean, ref at.NewMovingMean, c);
+            TLanes.Store(batch ? (movingVariance * keep) + (variance * fresh) : movingVariance, ref at.NewMovingVariance, c);
             if (withMean)
             {
-                mean.StoreUnsafe(ref at.Mean, (nuint)c);
+                TLanes.Store(mean, ref at.Mean, c);
             }
 
             if (withVariance)
             {
-                variance.StoreUnsafe(ref at.Variance, (nuint)c);
+                TLanes.Store(variance, ref at.Variance, c);
             }
         }
 
@@ -295,19 +304,11 @@ internal static class ChannelFold
     }
 
     /// <summary><see cref="StatisticsFromSums(double, double, double, double)"/> on the vector of channels from <paramref name="c"/>.</summary>
-    private static (Vector<double> Mean, Vector<double> Variance) Statistics(ref double shift, ref double sum, ref double square, int c, CountDivisor count)
+    private static (TLanes Mean, TLanes Variance) Statistics<TLanes>(ref double shift, ref double sum, ref double square, int c, CountDivisor<TLanes> count)
+        where TLanes : struct, IDoubleLanes<TLanes>
     {
-        Vector<double> shiftedMean = count.Divide(Vector.LoadUnsafe(ref sum, (nuint)c));
-        Vector<double> variance = Vector.Max(count.Divide(Vector.LoadUnsafe(ref square, (nuint)c)) - (shiftedMean * shiftedMean), Vector<double>.Zero);
-        return (Vector.LoadUnsafe(ref shift, (nuint)c) + shiftedMean, variance);
+        TLanes shiftedMean = count.Divide(TLanes.Load(ref sum, c));
+        TLanes variance = TLanes.Max(count.Divide(TLanes.Load(ref square, c)) - (shiftedMean * shiftedMean), TLanes.Zero);
+        return (TLanes.Load(ref shift, c) + shiftedMean, variance);
     }
-
-    private static (Vector<double> Low, Vector<double> High) Widen(ref float values, int c)
-    {
-        Vector.Widen(Vector.LoadUnsafe(ref values, (nuint)c), out Vector<double> low, out Vector<double> high);
-        return (low, high);
-    }
-
-    private static void Store(ref float destination, int c, Vector<double> low, Vector<double> high) =>
-        Vector.Narrow(low, high).StoreUnsafe(ref destination, (nuint)c);
 }

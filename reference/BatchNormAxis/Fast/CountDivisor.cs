@@ -1,5 +1,3 @@
-using System.Numerics;
-
 namespace BatchNormAxis;
 
 /// <summary>
@@ -9,17 +7,18 @@ namespace BatchNormAxis;
 /// axis=[1, 2, 3], divide twice per channel by the batch size). Any other count keeps the division, so the vector
 /// paths give the bits of the scalar loops, which always divide.
 /// </summary>
-internal readonly struct CountDivisor
+internal readonly struct CountDivisor<TLanes>
+    where TLanes : struct, IDoubleLanes<TLanes>
 {
-    private readonly Vector<double> _divisorOrReciprocal;
+    private readonly TLanes _divisorOrReciprocal;
     private readonly bool _multiplies;
 
     public CountDivisor(double count)
     {
         _multiplies = double.IsPow2(count);
-        _divisorOrReciprocal = new Vector<double>(_multiplies ? 1 / count : count);
+        _divisorOrReciprocal = TLanes.Create(_multiplies ? 1 / count : count);
     }
 
     /// <summary>The lanes of <paramref name="value"/> divided by the count.</summary>
-    public Vector<double> Divide(Vector<double> value) => _multiplies ? value * _divisorOrReciprocal : value / _divisorOrReciprocal;
+    public TLanes Divide(TLanes value) => _multiplies ? value * _divisorOrReciprocal : value / _divisorOrReciprocal;
 }

@@ -29,35 +29,9 @@ internal static class GradientCoefficients
         Span<T> dbeta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int first = typeof(T) == typeof(float) && Vector.IsHardwareAccelerated
-            ? Float(
-                variance,
-                sumDy,
-                sumDyCentred,
-                MemoryMarshal.Cast<T, float>(gamma),
-                options,
-                useBatchStatistics,
-                count,
-                MemoryMarshal.Cast<T, float>(a),
-                MemoryMarshal.Cast<T, float>(b),
-                MemoryMarshal.Cast<T, float>(c),
-                MemoryMarshal.Cast<T, float>(dgamma),
-                MemoryMarshal.Cast<T, float>(dbeta))
-            : typeof(T) == typeof(double) && Vector.IsHardwareAccelerated
-            ? Double(
-                variance,
-                sumDy,
-                sumDyCentred,
-                MemoryMarshal.Cast<T, double>(gamma),
-                options,
-                useBatchStatistics,
-                count,
-                MemoryMarshal.Cast<T, double>(a),
-                MemoryMarshal.Cast<T, double>(b),
-                MemoryMarshal.Cast<T, double>(c),
-                MemoryMarshal.Cast<T, double>(dgamma),
-                MemoryMarshal.Cast<T, double>(dbeta))
-            : 0;
+        int first = !Vector.IsHardwareAccelerated ? 0
+            : DoubleLanes.Use512 ? Vectors<T, Vector512Lanes>(variance, sumDy, sumDyCentred, gamma, options, useBatchStatistics, count, a, b, c, dgamma, dbeta)
+            : Vectors<T, VectorLanes>(variance, sumDy, sumDyCentred, gamma, options, useBatchStatistics, count, a, b, c, dgamma, dbeta);
         for (int i = first; i < a.Length; i++)
         {
             double inverse = 1 / Math.Sqrt(variance[i] + options.Epsilon);
@@ -77,14 +51,60 @@ internal static class GradientCoefficients
         }
     }
 
+    /// <summary>The vector loop of the element type on vectors of <typeparamref name="TLanes"/>; returns how many channels it did.</summary>
+    private static int Vectors<T, TLanes>(
+        ReadOnlySpan<double> variance,
+        ReadOnlySpan<double> sumDy,
+        ReadOnlySpan<double> sumDyCentred,
+        ReadOnlySpan<T> gamma,
+        BatchNormOptions options,
+        bool useBatchStatistics,
+        double count,
+        Span<T> a,
+        Span<T> b,
+        Span<T> c,
+        Span<T> dgamma,
+        Span<T> dbeta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TLanes : struct, IDoubleLanes<TLanes> =>
+        typeof(T) == typeof(float)
+            ? Float<TLanes>(
+                variance,
+                sumDy,
+                sumDyCentred,
+                MemoryMarshal.Cast<T, float>(gamma),
+                options,
+                useBatchStatistics,
+                count,
+                MemoryMarshal.Cast<T, float>(a),
+                MemoryMarshal.Cast<T, float>(b),
+                MemoryMarshal.Cast<T, float>(c),
+                MemoryMarshal.Cast<T, float>(dgamma),
+                MemoryMarshal.Cast<T, float>(dbeta))
+            : typeof(T) == typeof(double)
+            ? Double<TLanes>(
+                variance,
+                sumDy,
+                sumDyCentred,
+                MemoryMarshal.Cast<T, double>(gamma),
+                options,
+                useBatchStatistics,
+                count,
+                MemoryMarshal.Cast<T, double>(a),
+                MemoryMarshal.Cast<T, double>(b),
+                MemoryMarshal.Cast<T, double>(c),
+                MemoryMarshal.Cast<T, double>(dgamma),
+                MemoryMarshal.Cast<T, double>(dbeta))
+            : 0;
+
     /// <summary>
-    /// float32, one float vector of channels at a time in two double vectors, with the scalar loop's operations in
-    /// its order (so the same bits); returns how many channels it did. Wide keep-sets (axis=[1, 2, 3]: 200704
-    /// channels) make this a square root and four divisions per channel (two of them multiplications when the count
-    /// is a power of two, <see cref="CountDivisor"/>). The spans are cut to the channels' count before the loop, which
-    /// then loads and stores without bounds checks.
+    /// float32, two vectors of doubles of channels at a time (<see cref="IDoubleLanes{TSelf}"/>: 512 bits where they
+    /// are fast), with the scalar loop's operations in its order (so the same bits); returns how many channels it did.
+    /// Wide keep-sets (axis=[1, 2, 3]: 200704 channels) make this a square root and four divisions per channel (two of
+    /// them multiplications when the count is a power of two, <see cref="CountDivisor{TLanes}"/>). The spans are cut
+    /// to the channels' count before the loop, which then loads and stores without bounds checks.
     /// </summary>
-    private static int Float(
+    private static int Float<TLanes>(
         ReadOnlySpan<double> variance,
         ReadOnlySpan<double> sumDy,
         ReadOnlySpan<double> sumDyCentred,
@@ -97,46 +117,42 @@ internal static class GradientCoefficients
         Span<float> c,
         Span<float> dgamma,
         Span<float> dbeta)
+        where TLanes : struct, IDoubleLanes<TLanes>
     {
         int n = a.Length;
-        var epsilon = new Vector<double>(options.Epsilon);
-        var divisor = new CountDivisor(count);
+        TLanes epsilon = TLanes.Create(options.Epsilon);
+        var divisor = new CountDivisor<TLanes>(count);
         var at = new Starts<float>(variance, sumDy, sumDyCentred, gamma, options, a, b, c, dgamma, dbeta);
-        int half = Vector<double>.Count;
+        int half = TLanes.Count;
         int i = 0;
-        for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+        for (; i <= n - (2 * half); i += 2 * half)
         {
-            Vector<double> gamma0 = Vector<double>.One, gamma1 = Vector<double>.One;
+            (TLanes gamma0, TLanes gamma1) = options.Scale ? TLanes.LoadWidened(ref at.Gamma, i) : (TLanes.One, TLanes.One);
+            TLanes dy0 = TLanes.Load(ref at.SumDy, i);
+            TLanes dy1 = TLanes.Load(ref at.SumDy, i + half);
+            (TLanes a0, TLanes b0, TLanes c0, TLanes g0) =
+                Channels(TLanes.Load(ref at.Variance, i), dy0, TLanes.Load(ref at.Centred, i), gamma0, epsilon, divisor, useBatchStatistics);
+            (TLanes a1, TLanes b1, TLanes c1, TLanes g1) =
+                Channels(TLanes.Load(ref at.Variance, i + half), dy1, TLanes.Load(ref at.Centred, i + half), gamma1, epsilon, divisor, useBatchStatistics);
+            TLanes.StoreNarrowed(a0, a1, ref at.A, i);
+            TLanes.StoreNarrowed(b0, b1, ref at.B, i);
+            TLanes.StoreNarrowed(c0, c1, ref at.C, i);
             if (options.Scale)
             {
-                Vector.Widen(Vector.LoadUnsafe(ref at.Gamma, (nuint)i), out gamma0, out gamma1);
-            }
-
-            Vector<double> dy0 = Vector.LoadUnsafe(ref at.SumDy, (nuint)i);
-            Vector<double> dy1 = Vector.LoadUnsafe(ref at.SumDy, (nuint)(i + half));
-            (Vector<double> a0, Vector<double> b0, Vector<double> c0, Vector<double> g0) =
-                Channels(Vector.LoadUnsafe(ref at.Variance, (nuint)i), dy0, Vector.LoadUnsafe(ref at.Centred, (nuint)i), gamma0, epsilon, divisor, useBatchStatistics);
-            (Vector<double> a1, Vector<double> b1, Vector<double> c1, Vector<double> g1) =
-                Channels(Vector.LoadUnsafe(ref at.Variance, (nuint)(i + half)), dy1, Vector.LoadUnsafe(ref at.Centred, (nuint)(i + half)), gamma1, epsilon, divisor, useBatchStatistics);
-            Vector.Narrow(a0, a1).StoreUnsafe(ref at.A, (nuint)i);
-            Vector.Narrow(b0, b1).StoreUnsafe(ref at.B, (nuint)i);
-            Vector.Narrow(c0, c1).StoreUnsafe(ref at.C, (nuint)i);
-            if (options.Scale)
-            {
-                Vector.Narrow(g0, g1).StoreUnsafe(ref at.Dgamma, (nuint)i);
+                TLanes.StoreNarrowed(g0, g1, ref at.Dgamma, i);
             }
 
             if (options.Center)
             {
-                Vector.Narrow(dy0, dy1).StoreUnsafe(ref at.Dbeta, (nuint)i);
+                TLanes.StoreNarrowed(dy0, dy1, ref at.Dbeta, i);
             }
         }
 
         return i;
     }
 
-    /// <summary>float64, one double vector of channels at a time, with the scalar loop's operations in its order; returns how many it did.</summary>
-    private static int Double(
+    /// <summary>float64, one vector of doubles of channels at a time (<see cref="IDoubleLanes{TSelf}"/>), with the scalar loop's operations in its order; returns how many it did.</summary>
+    private static int Double<TLanes>(
         ReadOnlySpan<double> variance,
         ReadOnlySpan<double> sumDy,
         ReadOnlySpan<double> sumDyCentred,
@@ -149,29 +165,30 @@ internal static class GradientCoefficients
         Span<double> c,
         Span<double> dgamma,
         Span<double> dbeta)
+        where TLanes : struct, IDoubleLanes<TLanes>
     {
         int n = a.Length;
-        var epsilon = new Vector<double>(options.Epsilon);
-        var divisor = new CountDivisor(count);
+        TLanes epsilon = TLanes.Create(options.Epsilon);
+        var divisor = new CountDivisor<TLanes>(count);
         var at = new Starts<double>(variance, sumDy, sumDyCentred, gamma, options, a, b, c, dgamma, dbeta);
         int i = 0;
-        for (; i <= n - Vector<double>.Count; i += Vector<double>.Count)
+        for (; i <= n - TLanes.Count; i += TLanes.Count)
         {
-            Vector<double> channelGamma = options.Scale ? Vector.LoadUnsafe(ref at.Gamma, (nuint)i) : Vector<double>.One;
-            Vector<double> dy = Vector.LoadUnsafe(ref at.SumDy, (nuint)i);
-            (Vector<double> channelA, Vector<double> channelB, Vector<double> channelC, Vector<double> channelDgamma) =
-                Channels(Vector.LoadUnsafe(ref at.Variance, (nuint)i), dy, Vector.LoadUnsafe(ref at.Centred, (nuint)i), channelGamma, epsilon, divisor, useBatchStatistics);
-            channelA.StoreUnsafe(ref at.A, (nuint)i);
-            channelB.StoreUnsafe(ref at.B, (nuint)i);
-            channelC.StoreUnsafe(ref at.C, (nuint)i);
+            TLanes channelGamma = options.Scale ? TLanes.Load(ref at.Gamma, i) : TLanes.One;
+            TLanes dy = TLanes.Load(ref at.SumDy, i);
+            (TLanes channelA, TLanes channelB, TLanes channelC, TLanes channelDgamma) =
+                Channels(TLanes.Load(ref at.Variance, i), dy, TLanes.Load(ref at.Centred, i), channelGamma, epsilon, divisor, useBatchStatistics);
+            TLanes.Store(channelA, ref at.A, i);
+            TLanes.Store(channelB, ref at.B, i);
+            TLanes.Store(channelC, ref at.C, i);
             if (options.Scale)
             {
-                channelDgamma.StoreUnsafe(ref at.Dgamma, (nuint)i);
+                TLanes.Store(channelDgamma, ref at.Dgamma, i);
             }
 
             if (options.Center)
             {
-                dy.StoreUnsafe(ref at.Dbeta, (nuint)i);
+                TLanes.Store(dy, ref at.Dbeta, i);
             }
         }
 
@@ -213,13 +230,14 @@ internal static class GradientCoefficients
     }
 
     /// <summary>The scalar loop's operations, in its order, on one double vector of channels.</summary>
-    private static (Vector<double> A, Vector<double> B, Vector<double> C, Vector<double> Dgamma) Channels(
-        Vector<double> variance, Vector<double> dy, Vector<double> centred, Vector<double> gamma, Vector<double> epsilon, CountDivisor count, bool useBatchStatistics)
+    private static (TLanes A, TLanes B, TLanes C, TLanes Dgamma) Channels<TLanes>(
+        TLanes variance, TLanes dy, TLanes centred, TLanes gamma, TLanes epsilon, CountDivisor<TLanes> count, bool useBatchStatistics)
+        where TLanes : struct, IDoubleLanes<TLanes>
     {
-        Vector<double> inverse = Vector<double>.One / Vector.SquareRoot(variance + epsilon);
-        Vector<double> scale = gamma * inverse;
-        Vector<double> b = useBatchStatistics ? count.Divide(-scale * inverse * inverse * centred) : Vector<double>.Zero;
-        Vector<double> c = useBatchStatistics ? count.Divide(-scale * dy) : Vector<double>.Zero;
+        TLanes inverse = TLanes.One / TLanes.SquareRoot(variance + epsilon);
+        TLanes scale = gamma * inverse;
+        TLanes b = useBatchStatistics ? count.Divide(-scale * inverse * inverse * centred) : TLanes.Zero;
+        TLanes c = useBatchStatistics ? count.Divide(-scale * dy) : TLanes.Zero;
         return (scale, b, c, centred * inverse);
     }
 }
