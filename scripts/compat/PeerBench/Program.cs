@@ -12,9 +12,8 @@
 // speed (docs/performance.md). With --probe (the built scripts/compat/bandwidth_probe.c), the probe runs beside the
 // tool on the same thread count and measures right before and right after each cell's timed calls (the median of 5
 // repetitions each by default); the cell's line carries both as "probe": {"read_ms": [before, after], "copy_ms":
-// [...], "buffer_bytes": B}, for the cell's roofline from the same moments (PairedProbe.cs).
-// Exit codes: 0 done, 1 the probe failed, 2 invalid command
-// line, 3 ONNX Runtime's native library does not load.
+// [...], "buffer_bytes": B}, for the cell's roofline from the same moments (PairedProbe.cs). Exit codes: 0 done, 1 the
+// probe failed, 2 invalid command line, 3 ONNX Runtime's native library does not load.
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json.Nodes;
